@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                      build the modules against the project kernel (built and cached first)
+# make KDIR=/path/to/build  build the modules against your own kernel build (7.3 + patches/, Rust on);
+#                           pass LLVM=... as that kernel was built (e.g. LLVM=1)
+# make check                the whole suite: set-up, both kernels, lint, VM tests (what CI runs)
+# make demo                 boot the project kernel in QEMU and walk through a region
+# make lint                 rustfmt and CLIPPY=1 over our Rust, host unit tests
+# make clean
+
+ifeq ($(origin KDIR),undefined)
+KDIR = $(shell $(CURDIR)/scripts/build-kernel project)
+LLVM ?= -19
+endif
+
+KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) $(if $(LLVM),LLVM=$(LLVM))
+
+.PHONY: all modules clean check demo lint
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel build: run scripts/setup, or pass KDIR="; exit 1; }
+	$(MAKE) $(KBUILD_ARGS) modules
+
+clean:
+	$(MAKE) $(KBUILD_ARGS) clean
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+lint:
+	scripts/lint

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! CXL DAX: direct access to CXL regions.
+//!
+//! The Rust port of `drivers/dax/cxl.c`: the driver of `cxl_dax_region` devices. For each one it
+//! creates a dax region over the CXL region's host physical address range and one dax device that
+//! covers all of it, which the `kmem` driver can then online as System RAM.
+//!
+//! Like the C driver, registration with the CXL bus is deferred to a work item on
+//! `system_long_wq` that first waits for `dax_hmem`, which may want to drive the same ranges.
+
+#[path = "../cxl/mod.rs"]
+mod cxl;
+
+use cxl::{dax, driver, numa, DaxRegionInfo, DeviceType};
+use kernel::{
+    device::{self, Device},
+    new_mutex,
+    prelude::*,
+    sync::{Arc, Completion, Mutex},
+    workqueue::{self, impl_has_work, new_work, Work, WorkItem}, //
+};
+
+module! {
+    type: DaxCxlModule,
+    name: "dax_cxl",
+    authors: ["CXL DCD Rust contributors"],
+    description: "CXL DAX: direct access to CXL regions",
+    license: "GPL",
+    alias: ["cxl:t8*"],
+    imports_ns: ["CXL"],
+}
+
+/// The `cxl_dax_region` driver.
+struct CxlDaxRegionDriver;
+
+impl driver::Driver for CxlDaxRegionDriver {
+    const NAME: &'static CStr = c"cxl_dax_region";
+    const TYPE: DeviceType = DeviceType::DaxRegion;
+    const SUPPRESS_BIND_ATTRS: bool = true;
+    const ASYNC_PROBE: bool = true;
+
+    fn probe(dev: &Device<device::Core<'_>>) -> Result {
+        let info = DaxRegionInfo::of(dev)?;
+        let start = info.hpa_range.start;
+        let nid = numa::phys_to_target_node(start)
+            .unwrap_or_else(|| numa::memory_add_physaddr_to_nid(start));
+
+        let region = dax::Region::alloc(
+            dev,
+            info.region_id,
+            info.hpa_range,
+            nid,
+            dax::PMD_SIZE,
+            dax::RegionFlags::kmem(),
+        )?;
+        region.create_dev_dax(None, info.hpa_range.size(), true)
+    }
+}
+
+/// Registers the driver from `system_long_wq`, after `dax_hmem` has settled.
+///
+/// # Locking
+///
+/// `registration` is written once by the work item and taken by module exit after `done`.
+#[pin_data]
+struct Registrar {
+    #[pin]
+    work: Work<Registrar>,
+    #[pin]
+    done: Completion,
+    #[pin]
+    registration: Mutex<Option<driver::Registration<CxlDaxRegionDriver>>>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Registrar { self.work }
+}
+
+impl WorkItem for Registrar {
+    type Pointer = Arc<Registrar>;
+
+    fn run(this: Arc<Registrar>) {
+        dax::hmem_flush_work();
+        match driver::Registration::new() {
+            Ok(reg) => *this.registration.lock() = Some(reg),
+            Err(e) => pr_err!("cannot register the cxl_dax_region driver: {:?}\n", e),
+        }
+        this.done.complete_all();
+    }
+}
+
+struct DaxCxlModule {
+    registrar: Arc<Registrar>,
+}
+
+impl kernel::Module for DaxCxlModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let registrar = Arc::pin_init(
+            pin_init!(Registrar {
+                work <- new_work!("Registrar::work"),
+                done <- Completion::new(),
+                registration <- new_mutex!(None, "Registrar::registration"),
+            }),
+            GFP_KERNEL,
+        )?;
+        // A fresh work item cannot be pending, so it is always queued.
+        let _ = workqueue::system_long().enqueue(registrar.clone());
+        Ok(Self { registrar })
+    }
+}
+
+impl Drop for DaxCxlModule {
+    fn drop(&mut self) {
+        // Like `flush_work()` in the C driver: the work always runs once queued.
+        self.registrar.done.wait_for_completion();
+        // Unregistering unbinds every dax region this driver drives.
+        drop(self.registrar.registration.lock().take());
+    }
+}

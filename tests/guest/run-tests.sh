@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the suite: runs the named test files (tests/guest/NAME.sh) in this boot, in order,
+# as one TAP stream. Exit status 1 if any test failed.
+cd /guest || exit 1
+. ./lib.sh
+echo "TAP version 13"
+diag "kernel $KERNEL: $(uname -r), modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+for t in "$@"; do
+	TEST=$t
+	diag "---- $t"
+	if [ -f "./$t.sh" ]; then
+		. "./$t.sh"
+	else
+		not_ok "no such test file"
+	fi
+done
+echo "1..$TAP_N"
+[ "$TAP_FAILED" -eq 0 ]

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# The emulated CXL topology as the kernel enumerates it: root, host bridge, both memdevs (by
+# serial), their endpoints and decoders, and which dax_cxl driver is loaded.
+
+check "root0 exists" test -d $CXL/root0
+rd=$(root_decoder) && ok "a root decoder can create RAM regions ($rd)" || not_ok "no root decoder with create_ram_region"
+expect_eq "$rd cap_ram" 1 "$(cat $CXL/$rd/cap_ram 2>/dev/null)"
+obs_file root_decoder.cap_ram $CXL/$rd/cap_ram
+obs_file root_decoder.cap_pmem $CXL/$rd/cap_pmem
+obs_file root_decoder.interleave_ways $CXL/$rd/interleave_ways
+obs_file root_decoder.interleave_granularity $CXL/$rd/interleave_granularity
+obs_file root_decoder.size $CXL/$rd/size
+obs_file root_decoder.target_list $CXL/$rd/target_list
+
+dcd=$(memdev_by_serial 0x1) && ok "DCD memdev with serial 0x1 ($dcd)" || not_ok "no memdev with serial 0x1"
+vmem=$(memdev_by_serial 0x2) && ok "static memdev with serial 0x2 ($vmem)" || not_ok "no memdev with serial 0x2"
+expect_eq "static memdev ram/size" 0x10000000 "$(cat $CXL/$vmem/ram/size 2>/dev/null)"
+obs_file static.ram_size $CXL/$vmem/ram/size
+obs_file dcd.ram_size $CXL/$dcd/ram/size
+obs_file static.payload_max $CXL/$vmem/payload_max
+
+for m in $dcd $vmem; do
+	ep=$(endpoint_of $m) && ok "$m has an endpoint port ($ep)" || not_ok "$m has no endpoint port"
+	n=$(ls -d $CXL/$ep/decoder* 2>/dev/null | wc -l)
+	expect_eq "$ep has 4 decoders" 4 "$n"
+done
+hb=$(basename "$(readlink -f $CXL/$ep/..)")
+check "the endpoints sit below host bridge port $hb" test -d "$CXL/$hb"
+expect_eq "$hb has 4 decoders" 4 "$(ls -d $CXL/$hb/decoder* 2>/dev/null | wc -l)"
+
+drv=/sys/bus/cxl/drivers/cxl_dax_region
+check "the cxl_dax_region driver is registered" test -d $drv
+expect_eq "cxl_dax_region is provided by dax_cxl" dax_cxl "$(basename "$(readlink -f $drv/module)")"
+check "cxl_dax_region has no bind attribute (suppress_bind_attrs)" test ! -e $drv/bind
+if [ "$KERNEL" = project ]; then
+	check "the loaded dax_cxl is the Rust module of this tree" grep -q '_RNv' /lib/modules/cxlvm/dax_cxl.ko
+else
+	check "the loaded dax_cxl is the C module" sh -c "! grep -q '_RNv' /lib/modules/cxlvm/dax_cxl.ko"
+fi
