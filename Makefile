@@ -4,7 +4,7 @@
 # make KDIR=/path/to/build  build the modules against your own kernel build (7.3 + patches/, Rust on);
 #                           pass LLVM=... as that kernel was built (e.g. LLVM=1)
 # make check                the whole suite: set-up, both kernels, lint, VM tests (what CI runs)
-# make demo                 boot the project kernel in QEMU and walk through a region
+# make demo [KERNEL=reference]  boot the project kernel in QEMU and walk through a region
 # make lint                 rustfmt and CLIPPY=1 over our Rust, host unit tests
 # make clean
 
@@ -30,7 +30,7 @@ check:
 	scripts/check
 
 demo:
-	scripts/demo
+	scripts/demo $(if $(KERNEL),--kernel $(KERNEL))
 
 lint:
 	scripts/lint

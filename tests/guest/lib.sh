@@ -44,7 +44,7 @@ expect_eq() {
 }
 
 # obs KEY VALUE: a value the host compares between the two kernels.
-obs() { echo "@@OBS $TEST.$1=$2"; }
+obs() { echo "@@OBS $TEST.$1=${2:-<empty>}"; }
 
 # obs_file KEY FILE: obs of a sysfs file's content (or <absent>).
 obs_file() {
@@ -75,7 +75,7 @@ errno_of() {
 
 # write_errno VALUE FILE: write VALUE to FILE; print OK or the errno name of the failure.
 write_errno() {
-	msg=$( (printf '%s' "$1" >"$2") 2>&1)
+	msg=$( (echo -n "$1" >"$2") 2>&1)
 	if [ $? -eq 0 ]; then echo OK; else errno_of "$msg"; fi
 }
 
@@ -99,7 +99,7 @@ expect_errno() {
 	after=$(for f in "$file" "$@"; do [ -r "$f" ] && cat "$f" 2>/dev/null; echo "|"; done)
 	expect_eq "write '$val' to ${file#/sys/} fails with $want" "$want" "$got"
 	expect_eq "state unchanged after '$val' to ${file#/sys/}" "$before" "$after"
-	obs "errno.$(basename "$file").$(echo "$val" | tr -c 'a-zA-Z0-9' _)" "$got"
+	obs "errno.$TAP_N.$(basename "$file").$(printf '%s' "$val" | tr -c 'a-zA-Z0-9' _)" "$got"
 	new=$(dmesg | tail -n +$((klog_before + 1)) | grep -E 'WARNING|BUG|Oops' || true)
 	expect_eq "no kernel warning after '$val' to ${file#/sys/}" "" "$new"
 }
@@ -130,8 +130,8 @@ root_decoder() {
 
 # first_free_decoder ENDPOINT: the lowest endpoint decoder with dpa_size 0 and no region.
 first_free_decoder() {
-	for d in $CXL/$1/decoder*; do
-		[ "$(cat "$d/dpa_size")" = 0x0 ] && { basename "$d"; return 0; }
+	for d in $CXL/$1/decoder*.*; do
+		[ $(($(cat "$d/dpa_size"))) -eq 0 ] && { basename "$d"; return 0; }
 	done
 	return 1
 }
@@ -139,3 +139,65 @@ first_free_decoder() {
 # iomem_cxl: the /proc/iomem lines of the CXL window and what is inside it.
 iomem_cxl() { grep -A20 'CXL Window' /proc/iomem | grep -v '^ *[0-9a-f]*-[0-9a-f]* : Reserved$' || true; }
 
+
+# wait_for PATH [TENTHS]: wait until PATH exists (default 20 s).
+wait_for() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -le "${2:-200}" ] || return 1
+		sleep 0.1
+	done
+}
+
+# wait_gone PATH [TENTHS]: wait until PATH is gone (default 20 s).
+wait_gone() {
+	i=0
+	while [ -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -le "${2:-200}" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ram_region_up MEMDEV_SERIAL: create, configure, commit and bind a 1-way RAM region over the
+# whole RAM partition of that memdev. Sets REGION, RD, MEMDEV, EP, EPDEC, DAXDEV. One TAP line per
+# step; returns 1 at the first failure.
+ram_region_up() {
+	MEMDEV=$(memdev_by_serial "$1") || { not_ok "memdev with serial $1"; return 1; }
+	EP=$(endpoint_of "$MEMDEV") || { not_ok "endpoint of $MEMDEV"; return 1; }
+	RD=$(root_decoder) || { not_ok "root decoder"; return 1; }
+	EPDEC=$(first_free_decoder "$EP") || { not_ok "free decoder on $EP"; return 1; }
+	size=$(cat $CXL/$MEMDEV/ram/size)
+	REGION=$(cat $CXL/$RD/create_ram_region)
+	sysfs_write "$REGION" $CXL/$RD/create_ram_region || return 1
+	R=$CXL/$REGION
+	sysfs_write 1 $R/interleave_ways || return 1
+	sysfs_write 256 $R/interleave_granularity || return 1
+	sysfs_write ram $CXL/$EPDEC/mode || return 1
+	sysfs_write "$size" $CXL/$EPDEC/dpa_size || return 1
+	sysfs_write "$size" $R/size || return 1
+	sysfs_write "$EPDEC" $R/target0 || return 1
+	sysfs_write 1 $R/commit || return 1
+	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind || return 1
+	DAXDEV=dax${REGION#region}.0
+	if wait_for $DAX/$DAXDEV; then ok "$DAXDEV appears"; else not_ok "$DAXDEV appears"; return 1; fi
+	if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV is bound"; else not_ok "$DAXDEV is bound"; return 1; fi
+}
+
+# ram_region_down: the user's teardown order: offline the memory, unbind the region, decommit,
+# detach the target, delete the region, free the endpoint decoder's DPA.
+ram_region_down() {
+	R=$CXL/$REGION
+	if [ -e $DAX/$DAXDEV ]; then
+		out=$(daxctl offline-memory $DAXDEV 2>&1)
+		expect_eq "daxctl offline-memory $DAXDEV" "offlined memory for 1 device" "$out"
+	fi
+	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
+	if wait_gone $DAX/$DAXDEV; then ok "$DAXDEV is gone after unbind"; else not_ok "$DAXDEV is gone after unbind"; fi
+	sysfs_write 0 $R/commit
+	r=$( (echo >$R/target0) 2>&1) && ok "detach target0" || not_ok "detach target0: $r"
+	sysfs_write "$REGION" $CXL/$RD/delete_region
+	check "$REGION is gone" test ! -e $R
+	sysfs_write 0 $CXL/$EPDEC/dpa_size
+}

@@ -21,12 +21,12 @@ obs_file static.payload_max $CXL/$vmem/payload_max
 
 for m in $dcd $vmem; do
 	ep=$(endpoint_of $m) && ok "$m has an endpoint port ($ep)" || not_ok "$m has no endpoint port"
-	n=$(ls -d $CXL/$ep/decoder* 2>/dev/null | wc -l)
+	n=$(ls -d $CXL/$ep/decoder*.* 2>/dev/null | wc -l)
 	expect_eq "$ep has 4 decoders" 4 "$n"
 done
 hb=$(basename "$(readlink -f $CXL/$ep/..)")
 check "the endpoints sit below host bridge port $hb" test -d "$CXL/$hb"
-expect_eq "$hb has 4 decoders" 4 "$(ls -d $CXL/$hb/decoder* 2>/dev/null | wc -l)"
+expect_eq "$hb has 4 decoders" 4 "$(ls -d $CXL/$hb/decoder*.* 2>/dev/null | wc -l)"
 
 drv=/sys/bus/cxl/drivers/cxl_dax_region
 check "the cxl_dax_region driver is registered" test -d $drv

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+# RAM region lifecycle on the static device (serial 0x2): create, configure, commit, bind; the dax
+# region and its dax device; kmem onlines the memory as a NUMA node; the real cxl client sees it;
+# teardown; and a second cycle that gets the same HPA back (nothing lost).
+
+if ram_region_up 0x2; then
+	R=$CXL/$REGION
+	DR=$R/dax_region${REGION#region}
+	D=$DAX/$DAXDEV
+	expect_eq "region mode" ram "$(cat $R/mode)"
+	expect_eq "region size" 0x10000000 "$(cat $R/size)"
+	expect_eq "region commit" 1 "$(cat $R/commit)"
+	expect_eq "region target0" "$EPDEC" "$(cat $R/target0)"
+	res=$(cat $R/resource)
+	check "region resource is inside the CXL window" grep -q "^ *${res#0x}-.* : $REGION\$" /proc/iomem
+	check "the cxl_dax_region device is bound to cxl_dax_region" test -e $DR/driver
+	expect_eq "dax region size" 268435456 "$(cat $DR/dax_region/size)"
+	expect_eq "dax region align" 2097152 "$(cat $DR/dax_region/align)"
+	expect_eq "dax region available_size" 0 "$(cat $DR/dax_region/available_size)"
+	expect_eq "dax region id" "${REGION#region}" "$(cat $DR/dax_region/id)"
+	expect_eq "$DAXDEV size" 268435456 "$(cat $D/size)"
+	expect_eq "$DAXDEV resource" "$res" "$(cat $D/resource)"
+	expect_eq "$DAXDEV align" 2097152 "$(cat $D/align)"
+	expect_eq "$DAXDEV memmap_on_memory" 1 "$(cat $D/memmap_on_memory)"
+	check "$DAXDEV has a mapping0" test -d $D/mapping0
+	expect_eq "$DAXDEV driver" kmem "$(basename "$(readlink -f $D/driver)")"
+	node=$(cat $D/target_node)
+	check "target_node $node is a NUMA node other than node 0" test "$node" -gt 0
+	total=$(sed -n 's/^Node [0-9]* MemTotal: *\([0-9]*\) kB/\1/p' /sys/devices/system/node/node$node/meminfo 2>/dev/null)
+	expect_eq "node$node holds the region's 256 MiB" 262144 "$total"
+	online=0
+	for m in /sys/devices/system/node/node$node/memory*; do
+		[ "$(cat $m/state)" = online ] && online=$((online + 1))
+	done
+	expect_eq "all memory blocks of node$node online" "$(ls -d /sys/devices/system/node/node$node/memory* | wc -l)" "$online"
+	check "node$node has memory blocks" test "$online" -gt 0
+
+	for a in mode size resource interleave_ways interleave_granularity commit target0 uuid locked; do
+		obs_file region.$a $R/$a
+	done
+	for a in start size interleave_ways interleave_granularity locked target_list mode dpa_resource dpa_size; do
+		obs_file root_decoder.$a $CXL/$RD/$a
+		obs_file ep_decoder.$a $CXL/$EPDEC/$a
+	done
+	hbdec=$(basename "$(readlink -f $CXL/$EP/..)")
+	for d in $CXL/$hbdec/decoder*.*; do
+		[ "$(cat $d/size)" != 0x0 ] || continue
+		for a in start size interleave_ways interleave_granularity target_list locked; do
+			obs_file switch_decoder.$a $d/$a
+		done
+	done
+	for a in id size align available_size seed; do
+		obs_file dax_region.$a $DR/dax_region/$a
+	done
+	for a in size resource align target_node numa_node memmap_on_memory modalias mapping0/start mapping0/end mapping0/page_offset; do
+		obs_file dax.$a $D/$a
+	done
+	obs node_memtotal_kb "$total"
+	obs iomem "$(iomem_cxl | tr '\n' ';')"
+
+	list=$(cxl list -R -u 2>&1)
+	diag "cxl list -R -u: $(echo "$list" | tr -d '\n ')"
+	check "cxl list -R shows $REGION" sh -c "echo '$list' | grep -q '\"region\":\"$REGION\"'"
+	check "cxl list -R shows its size" sh -c "echo '$list' | grep -q '\"size\":\"256.00 MiB'"
+	check "cxl list -R shows it committed" sh -c "echo '$list' | grep -q '\"decode_state\":\"commit\"'"
+	obs cxl_list_R "$(echo "$list" | tr -d '\n ')"
+	dl=$(daxctl list -d $DAXDEV 2>&1)
+	check "daxctl list shows $DAXDEV in system-ram mode" sh -c "echo '$dl' | grep -q '\"mode\":\"system-ram\"'"
+	obs daxctl_list "$(echo "$dl" | tr -d '\n ')"
+
+	ram_region_down
+	obs_file after.ep_decoder.dpa_size $CXL/$EPDEC/dpa_size
+	obs_file after.ep_decoder.mode $CXL/$EPDEC/mode
+	obs iomem_after "$(iomem_cxl | tr '\n' ';')"
+	check "node$node has no memory left" sh -c "! ls -d /sys/devices/system/node/node$node/memory* >/dev/null 2>&1"
+
+	# A second cycle: the same HPA comes back, so none was lost.
+	if ram_region_up 0x2; then
+		expect_eq "second cycle gets the same HPA" "$res" "$(cat $CXL/$REGION/resource)"
+		ram_region_down
+	fi
+fi
