@@ -201,3 +201,11 @@ ram_region_down() {
 	check "$REGION is gone" test ! -e $R
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 }
+
+# decoder_id DECODER: a name for an endpoint decoder that is the same on every boot: the serial
+# of its memdev and its index on the endpoint (decoderE.N numbering follows probe order).
+decoder_id() {
+	[ -n "$1" ] || { echo "<none>"; return; }
+	ep=$(basename "$(readlink -f $CXL/$1/..)")
+	echo "mem(serial $(cat $CXL/$ep/uport/serial 2>/dev/null)).decoder.${1##*.}"
+}

@@ -35,9 +35,10 @@ if ram_region_up 0x2; then
 	expect_eq "all memory blocks of node$node online" "$(ls -d /sys/devices/system/node/node$node/memory* | wc -l)" "$online"
 	check "node$node has memory blocks" test "$online" -gt 0
 
-	for a in mode size resource interleave_ways interleave_granularity commit target0 uuid locked; do
+	for a in mode size resource interleave_ways interleave_granularity commit uuid locked; do
 		obs_file region.$a $R/$a
 	done
+	obs region.target0 "$(decoder_id $(cat $R/target0))"
 	for a in start size interleave_ways interleave_granularity locked target_list mode dpa_resource dpa_size; do
 		obs_file root_decoder.$a $CXL/$RD/$a
 		obs_file ep_decoder.$a $CXL/$EPDEC/$a

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# A 2-way interleaved RAM region over the two static devices of the interleave topology (serials
+# 0x2 and 0x3 under one host bridge): decoder programming at every level, the dax device over
+# the whole 512 MiB, teardown.
+
+RD=$(root_decoder)
+m0=$(memdev_by_serial 0x2)
+m1=$(memdev_by_serial 0x3)
+# With one host bridge any order is valid: the host bridge decoder's target list follows the
+# region's. Serial order keeps it the same on every boot and kernel.
+set -- $m0 $m1
+REGION=$(cat $CXL/$RD/create_ram_region)
+sysfs_write "$REGION" $CXL/$RD/create_ram_region
+R=$CXL/$REGION
+sysfs_write 2 $R/interleave_ways
+sysfs_write 256 $R/interleave_granularity
+decs=
+for m in "$@"; do
+	d=$(first_free_decoder $(endpoint_of $m))
+	sysfs_write ram $CXL/$d/mode
+	sysfs_write 0x10000000 $CXL/$d/dpa_size
+	decs="$decs $d"
+done
+expect_errno EINVAL 0x10000000 $R/size $R/resource
+sysfs_write 0x20000000 $R/size
+set -- $decs
+sysfs_write "$1" $R/target0
+expect_errno ENXIO 1 $R/commit
+sysfs_write "$2" $R/target1
+sysfs_write 1 $R/commit
+sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind
+DAXDEV=dax${REGION#region}.0
+if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV appears and is bound"; else not_ok "$DAXDEV appears and is bound"; fi
+expect_eq "$DAXDEV size" 536870912 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
+expect_eq "region interleave_ways" 2 "$(cat $R/interleave_ways)"
+for a in mode size resource interleave_ways interleave_granularity commit; do
+	obs_file region.$a $R/$a
+done
+obs region.target0 "$(decoder_id $(cat $R/target0))"
+obs region.target1 "$(decoder_id $(cat $R/target1))"
+for a in start size interleave_ways interleave_granularity target_list; do
+	obs_file root_decoder.$a $CXL/$RD/$a
+done
+hb=$(basename "$(readlink -f $CXL/$(endpoint_of $m0)/..)")
+hbdec=
+for d in $CXL/$hb/decoder*.*; do
+	[ "$(cat $d/region 2>/dev/null)" = "$REGION" ] && hbdec=$d
+done
+check "a host bridge decoder is programmed for $REGION" test -n "$hbdec"
+expect_eq "host bridge decoder interleave_ways" 2 "$(cat $hbdec/interleave_ways 2>/dev/null)"
+expect_eq "host bridge decoder interleave_granularity" 256 "$(cat $hbdec/interleave_granularity 2>/dev/null)"
+for a in start size interleave_ways interleave_granularity target_list; do
+	obs_file hb_decoder.$a $hbdec/$a
+done
+n=0
+for d in $decs; do
+	expect_eq "$d interleave_ways" 2 "$(cat $CXL/$d/interleave_ways)"
+	for a in start size interleave_ways interleave_granularity dpa_resource dpa_size mode; do
+		obs_file ep$n.$a $CXL/$d/$a
+	done
+	n=$((n + 1))
+done
+obs iomem "$(iomem_cxl | tr '\n' ';')"
+list=$(cxl list -R -u 2>&1)
+obs cxl_list_R "$(echo "$list" | tr -d '\n ')"
+
+out=$(daxctl offline-memory $DAXDEV 2>&1)
+expect_eq "daxctl offline-memory $DAXDEV" "offlined memory for 1 device" "$out"
+sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
+sysfs_write 0 $R/commit
+sysfs_write "$REGION" $CXL/$RD/delete_region
+check "$REGION is gone" test ! -e $R
+for d in $decs; do sysfs_write 0 $CXL/$d/dpa_size; done
