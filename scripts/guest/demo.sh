@@ -29,6 +29,7 @@ run "echo 1 > $CXL/$REGION/commit"
 run "echo $REGION > /sys/bus/cxl/drivers/cxl_region/bind"
 DAXDEV=dax${REGION#region}.0
 wait_for $DAX/$DAXDEV/driver || { echo "FAILED: $DAXDEV did not appear"; exit 1; }
+wait_online $DAXDEV >/dev/null || { echo "FAILED: $DAXDEV memory not online"; exit 1; }
 
 step "The dax side, created by the Rust dax_cxl"
 run "ls $CXL/$REGION/dax_region${REGION#region}/dax_region"

@@ -8,8 +8,7 @@ if ram_region_up 0x2; then
 	R=$CXL/$REGION
 	DR=$R/dax_region${REGION#region}
 	res=$(cat $DAX/$DAXDEV/resource)
-	out=$(daxctl offline-memory $DAXDEV 2>&1)
-	expect_eq "daxctl offline-memory $DAXDEV" "offlined memory for 1 device" "$out"
+	dax_offline $DAXDEV
 	check "rmmod dax_cxl" rmmod dax_cxl
 	check "$DAXDEV is gone" test ! -e $DAX/$DAXDEV
 	check "the cxl_dax_region driver is gone" test ! -e /sys/bus/cxl/drivers/cxl_dax_region
@@ -17,6 +16,7 @@ if ram_region_up 0x2; then
 	expect_eq "$REGION stays committed" 1 "$(cat $R/commit)"
 	check "insmod dax_cxl" insmod /lib/modules/cxlvm/dax_cxl.ko
 	if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV is back and bound"; else not_ok "$DAXDEV is back and bound"; fi
+	wait_online $DAXDEV
 	expect_eq "$DAXDEV size after reload" 268435456 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
 	expect_eq "$DAXDEV resource after reload" "$res" "$(cat $DAX/$DAXDEV/resource 2>/dev/null)"
 	expect_eq "$DAXDEV onlined again" kmem "$(basename "$(readlink -f $DAX/$DAXDEV/driver)")"

@@ -31,6 +31,7 @@ sysfs_write 1 $R/commit
 sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind
 DAXDEV=dax${REGION#region}.0
 if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV appears and is bound"; else not_ok "$DAXDEV appears and is bound"; fi
+wait_online $DAXDEV
 expect_eq "$DAXDEV size" 536870912 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
 expect_eq "region interleave_ways" 2 "$(cat $R/interleave_ways)"
 for a in mode size resource interleave_ways interleave_granularity commit; do
@@ -64,8 +65,7 @@ obs iomem "$(iomem_cxl | tr '\n' ';')"
 list=$(cxl list -R -u 2>&1)
 obs cxl_list_R "$(echo "$list" | tr -d '\n ')"
 
-out=$(daxctl offline-memory $DAXDEV 2>&1)
-expect_eq "daxctl offline-memory $DAXDEV" "offlined memory for 1 device" "$out"
+dax_offline $DAXDEV
 sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
 sysfs_write 0 $R/commit
 sysfs_write "$REGION" $CXL/$RD/delete_region

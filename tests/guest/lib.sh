@@ -142,7 +142,7 @@ iomem_cxl() { grep -A20 'CXL Window' /proc/iomem | grep -v '^ *[0-9a-f]*-[0-9a-f
 
 # wait_for PATH [TENTHS]: wait until PATH exists (default 20 s).
 wait_for() {
-	i=0
+	local i=0
 	while [ ! -e "$1" ]; do
 		i=$((i + 1))
 		[ $i -le "${2:-200}" ] || return 1
@@ -152,12 +152,50 @@ wait_for() {
 
 # wait_gone PATH [TENTHS]: wait until PATH is gone (default 20 s).
 wait_gone() {
-	i=0
+	local i=0
 	while [ -e "$1" ]; do
 		i=$((i + 1))
 		[ $i -le "${2:-200}" ] || return 1
 		sleep 0.1
 	done
+}
+
+# wait_online DAXDEV: wait until kmem has onlined every memory block of the device, as the real
+# client counts them (up to 10 s); one TAP line.
+wait_online() {
+	local i=0 l
+	while :; do
+		l=$(daxctl list -d $1 2>/dev/null | tr -d ' \n')
+		case "$l" in
+		*'"total_memblocks":0'*) ;;
+		*'"online_memblocks":'*)
+			on=${l#*\"online_memblocks\":}
+			on=${on%%[,\}]*}
+			total=${l#*\"total_memblocks\":}
+			total=${total%%[,\}]*}
+			[ "$on" != "$total" ] || { ok "$1: all $total memory blocks online"; return 0; }
+			;;
+		esac
+		i=$((i + 1))
+		[ $i -le 100 ] || { not_ok "$1: all memory blocks online"; diag "daxctl list: $l"; return 1; }
+		sleep 0.1
+	done
+}
+
+# dax_offline DAXDEV: take the memory of a kmem-bound dax device offline with the real client.
+# daxctl 81 now and then fails to count the memory blocks of a device that kmem has just bound
+# ("failed to get number of memory sections": seen once in 45 cycles, on the reference kernel); that
+# case is retried once, with a diagnostic line, rather than failing the run.
+dax_offline() {
+	out=$(daxctl offline-memory $1 2>&1)
+	case "$out" in
+	*"failed to get number of memory sections"*)
+		diag "daxctl could not count the memory blocks of $1; retrying once: $(echo $out)"
+		sleep 0.5
+		out=$(daxctl offline-memory $1 2>&1)
+		;;
+	esac
+	expect_eq "daxctl offline-memory $1" "offlined memory for 1 device" "$out"
 }
 
 # ram_region_up MEMDEV_SERIAL: create, configure, commit and bind a 1-way RAM region over the
@@ -183,16 +221,14 @@ ram_region_up() {
 	DAXDEV=dax${REGION#region}.0
 	if wait_for $DAX/$DAXDEV; then ok "$DAXDEV appears"; else not_ok "$DAXDEV appears"; return 1; fi
 	if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV is bound"; else not_ok "$DAXDEV is bound"; return 1; fi
+	wait_online $DAXDEV
 }
 
 # ram_region_down: the user's teardown order: offline the memory, unbind the region, decommit,
 # detach the target, delete the region, free the endpoint decoder's DPA.
 ram_region_down() {
 	R=$CXL/$REGION
-	if [ -e $DAX/$DAXDEV ]; then
-		out=$(daxctl offline-memory $DAXDEV 2>&1)
-		expect_eq "daxctl offline-memory $DAXDEV" "offlined memory for 1 device" "$out"
-	fi
+	[ ! -e $DAX/$DAXDEV ] || dax_offline $DAXDEV
 	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
 	if wait_gone $DAX/$DAXDEV; then ok "$DAXDEV is gone after unbind"; else not_ok "$DAXDEV is gone after unbind"; fi
 	sysfs_write 0 $R/commit

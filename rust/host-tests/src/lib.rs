@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The pure logic of the kernel modules, compiled on the host for `cargo test`. Each file is the
+//! very one the modules include; nothing here is a copy.
+
+#![no_std]
+#![allow(dead_code)]
+
+#[cfg(test)]
+extern crate std;
+
+#[path = "../../cxl/interleave.rs"]
+mod interleave;
