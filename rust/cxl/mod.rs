@@ -12,6 +12,7 @@ pub(crate) mod dax;
 pub(crate) mod driver;
 mod glue;
 pub(crate) mod numa;
+pub(crate) mod work;
 
 use kernel::{
     device::{self, Device},

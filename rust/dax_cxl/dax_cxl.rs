@@ -12,12 +12,11 @@
 #[path = "../cxl/mod.rs"]
 mod cxl;
 
-use cxl::{dax, driver, numa, DaxRegionInfo, DeviceType};
+use cxl::{dax, driver, numa, work, DaxRegionInfo, DeviceType};
 use kernel::{
     device::{self, Device},
-    new_mutex,
     prelude::*,
-    sync::{Arc, Completion, Mutex},
+    sync::{Arc, SetOnce},
     workqueue::{self, impl_has_work, new_work, Work, WorkItem}, //
 };
 
@@ -62,15 +61,13 @@ impl driver::Driver for CxlDaxRegionDriver {
 ///
 /// # Locking
 ///
-/// `registration` is written once by the work item and taken by module exit after `done`.
+/// `registration` is set once, by the work item; module exit flushes the work before it drops the
+/// registrar, and with it the registration.
 #[pin_data]
 struct Registrar {
     #[pin]
     work: Work<Registrar>,
-    #[pin]
-    done: Completion,
-    #[pin]
-    registration: Mutex<Option<driver::Registration<CxlDaxRegionDriver>>>,
+    registration: SetOnce<driver::Registration<CxlDaxRegionDriver>>,
 }
 
 impl_has_work! {
@@ -83,10 +80,11 @@ impl WorkItem for Registrar {
     fn run(this: Arc<Registrar>) {
         dax::hmem_flush_work();
         match driver::Registration::new() {
-            Ok(reg) => *this.registration.lock() = Some(reg),
+            Ok(reg) => {
+                this.registration.populate(reg);
+            }
             Err(e) => pr_err!("cannot register the cxl_dax_region driver: {:?}\n", e),
         }
-        this.done.complete_all();
     }
 }
 
@@ -99,8 +97,7 @@ impl kernel::Module for DaxCxlModule {
         let registrar = Arc::pin_init(
             pin_init!(Registrar {
                 work <- new_work!("Registrar::work"),
-                done <- Completion::new(),
-                registration <- new_mutex!(None, "Registrar::registration"),
+                registration: SetOnce::new(),
             }),
             GFP_KERNEL,
         )?;
@@ -112,9 +109,9 @@ impl kernel::Module for DaxCxlModule {
 
 impl Drop for DaxCxlModule {
     fn drop(&mut self) {
-        // Like `flush_work()` in the C driver: the work always runs once queued.
-        self.registrar.done.wait_for_completion();
-        // Unregistering unbinds every dax region this driver drives.
-        drop(self.registrar.registration.lock().take());
+        // As `flush_work()` in the C driver. Afterwards the work item has dropped its reference, so
+        // the registrar, and with it the registration, goes when `self.registrar` does, right
+        // after this: unregistering unbinds every dax region this driver drives.
+        work::flush(&self.registrar.work);
     }
 }
