@@ -3,35 +3,21 @@
 # 0x2 and 0x3 under one host bridge): decoder programming at every level, the dax device over
 # the whole 512 MiB, teardown.
 
+# A 2-way region's size must be a multiple of 2 x 256 MiB.
 RD=$(root_decoder)
-m0=$(memdev_by_serial 0x2)
-m1=$(memdev_by_serial 0x3)
+name=$(cat $CXL/$RD/create_ram_region)
+sysfs_write "$name" $CXL/$RD/create_ram_region
+sysfs_write 2 $CXL/$name/interleave_ways
+sysfs_write 256 $CXL/$name/interleave_granularity
+expect_errno EINVAL 0x10000000 $CXL/$name/size $CXL/$name/resource
+sysfs_write "$name" $CXL/$RD/delete_region
+
 # With one host bridge any order is valid: the host bridge decoder's target list follows the
 # region's. Serial order keeps it the same on every boot and kernel.
-set -- $m0 $m1
-REGION=$(cat $CXL/$RD/create_ram_region)
-sysfs_write "$REGION" $CXL/$RD/create_ram_region
+ram_region_up 0x2 0x3 || return 0
 R=$CXL/$REGION
-sysfs_write 2 $R/interleave_ways
-sysfs_write 256 $R/interleave_granularity
-decs=
-for m in "$@"; do
-	d=$(first_free_decoder $(endpoint_of $m))
-	sysfs_write ram $CXL/$d/mode
-	sysfs_write 0x10000000 $CXL/$d/dpa_size
-	decs="$decs $d"
-done
-expect_errno EINVAL 0x10000000 $R/size $R/resource
-sysfs_write 0x20000000 $R/size
-set -- $decs
-sysfs_write "$1" $R/target0
-expect_errno ENXIO 1 $R/commit
-sysfs_write "$2" $R/target1
-sysfs_write 1 $R/commit
-sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind
-DAXDEV=dax${REGION#region}.0
-if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV appears and is bound"; else not_ok "$DAXDEV appears and is bound"; fi
-wait_online $DAXDEV
+decs=$EPDECS
+m0=$MEMDEV
 expect_eq "$DAXDEV size" 536870912 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
 expect_eq "region interleave_ways" 2 "$(cat $R/interleave_ways)"
 for a in mode size resource interleave_ways interleave_granularity commit; do
@@ -65,9 +51,4 @@ obs iomem "$(iomem_cxl | tr '\n' ';')"
 list=$(cxl list -R -u 2>&1)
 obs cxl_list_R "$(echo "$list" | tr -d '\n ')"
 
-dax_offline $DAXDEV
-sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
-sysfs_write 0 $R/commit
-sysfs_write "$REGION" $CXL/$RD/delete_region
-check "$REGION is gone" test ! -e $R
-for d in $decs; do sysfs_write 0 $CXL/$d/dpa_size; done
+ram_region_down

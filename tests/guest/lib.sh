@@ -199,24 +199,36 @@ dax_offline() {
 	expect_eq "daxctl offline-memory $1" "offlined memory for 1 device" "$out"
 }
 
-# ram_region_up MEMDEV_SERIAL: create, configure, commit and bind a 1-way RAM region over the
-# whole RAM partition of that memdev. Sets REGION, RD, MEMDEV, EP, EPDEC, DAXDEV. One TAP line per
-# step; returns 1 at the first failure.
+# ram_region_up SERIAL...: create, configure, commit and bind a RAM region interleaved over the
+# memdevs with these serials (one per way, in this order), each contributing its whole RAM
+# partition. Sets REGION, RD, MEMDEV, EP, EPDEC (those of the first memdev), EPDECS (all endpoint
+# decoders, in position order), DAXDEV. One TAP line per step; returns 1 at the first failure.
 ram_region_up() {
-	MEMDEV=$(memdev_by_serial "$1") || { not_ok "memdev with serial $1"; return 1; }
-	EP=$(endpoint_of "$MEMDEV") || { not_ok "endpoint of $MEMDEV"; return 1; }
 	RD=$(root_decoder) || { not_ok "root decoder"; return 1; }
-	EPDEC=$(first_free_decoder "$EP") || { not_ok "free decoder on $EP"; return 1; }
-	size=$(cat $CXL/$MEMDEV/ram/size)
 	REGION=$(cat $CXL/$RD/create_ram_region)
 	sysfs_write "$REGION" $CXL/$RD/create_ram_region || return 1
 	R=$CXL/$REGION
-	sysfs_write 1 $R/interleave_ways || return 1
+	sysfs_write $# $R/interleave_ways || return 1
 	sysfs_write 256 $R/interleave_granularity || return 1
-	sysfs_write ram $CXL/$EPDEC/mode || return 1
-	sysfs_write "$size" $CXL/$EPDEC/dpa_size || return 1
-	sysfs_write "$size" $R/size || return 1
-	sysfs_write "$EPDEC" $R/target0 || return 1
+	EPDECS=
+	total=0
+	for serial in "$@"; do
+		m=$(memdev_by_serial "$serial") || { not_ok "memdev with serial $serial"; return 1; }
+		e=$(endpoint_of "$m") || { not_ok "endpoint of $m"; return 1; }
+		d=$(first_free_decoder "$e") || { not_ok "free decoder on $e"; return 1; }
+		size=$(cat $CXL/$m/ram/size)
+		sysfs_write ram $CXL/$d/mode || return 1
+		sysfs_write "$size" $CXL/$d/dpa_size || return 1
+		[ -n "$EPDECS" ] || { MEMDEV=$m; EP=$e; EPDEC=$d; }
+		EPDECS="$EPDECS $d"
+		total=$((total + size))
+	done
+	sysfs_write "$(printf '%#x' $total)" $R/size || return 1
+	pos=0
+	for d in $EPDECS; do
+		sysfs_write "$d" $R/target$pos || return 1
+		pos=$((pos + 1))
+	done
 	sysfs_write 1 $R/commit || return 1
 	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind || return 1
 	DAXDEV=dax${REGION#region}.0
@@ -226,17 +238,21 @@ ram_region_up() {
 }
 
 # ram_region_down: the user's teardown order: offline the memory, unbind the region, decommit,
-# detach the target, delete the region, free the endpoint decoder's DPA.
+# detach the targets, delete the region, free the endpoint decoders' DPA.
 ram_region_down() {
 	R=$CXL/$REGION
 	[ ! -e $DAX/$DAXDEV ] || dax_offline $DAXDEV
 	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
 	if wait_gone $DAX/$DAXDEV; then ok "$DAXDEV is gone after unbind"; else not_ok "$DAXDEV is gone after unbind"; fi
 	sysfs_write 0 $R/commit
-	r=$( (echo >$R/target0) 2>&1) && ok "detach target0" || not_ok "detach target0: $r"
+	pos=0
+	for d in $EPDECS; do
+		r=$( (echo >$R/target$pos) 2>&1) && ok "detach target$pos" || not_ok "detach target$pos: $r"
+		pos=$((pos + 1))
+	done
 	sysfs_write "$REGION" $CXL/$RD/delete_region
 	check "$REGION is gone" test ! -e $R
-	sysfs_write 0 $CXL/$EPDEC/dpa_size
+	for d in $EPDECS; do sysfs_write 0 $CXL/$d/dpa_size; done
 }
 
 # decoder_id DECODER: a name for an endpoint decoder that is the same on every boot: the serial
