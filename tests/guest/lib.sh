@@ -199,14 +199,30 @@ dax_offline() {
 	expect_eq "daxctl offline-memory $1" "offlined memory for 1 device" "$out"
 }
 
+# create_ram_region: create a region on $RD with the naming protocol (read the offered name, write
+# it back), taking a new name when another writer got the offered one first (EBUSY). Sets REGION.
+create_ram_region() {
+	local tries=0 r
+	while :; do
+		REGION=$(cat $CXL/$RD/create_ram_region)
+		r=$(write_errno "$REGION" $CXL/$RD/create_ram_region)
+		if [ "$r" = EBUSY ] && [ $tries -lt 50 ]; then
+			tries=$((tries + 1))
+			continue
+		fi
+		expect_eq "create $REGION through $RD/create_ram_region" OK "$r"
+		[ "$r" = OK ]
+		return
+	done
+}
+
 # ram_region_up SERIAL...: create, configure, commit and bind a RAM region interleaved over the
 # memdevs with these serials (one per way, in this order), each contributing its whole RAM
 # partition. Sets REGION, RD, MEMDEV, EP, EPDEC (those of the first memdev), EPDECS (all endpoint
 # decoders, in position order), DAXDEV. One TAP line per step; returns 1 at the first failure.
 ram_region_up() {
 	RD=$(root_decoder) || { not_ok "root decoder"; return 1; }
-	REGION=$(cat $CXL/$RD/create_ram_region)
-	sysfs_write "$REGION" $CXL/$RD/create_ram_region || return 1
+	create_ram_region || return 1
 	R=$CXL/$REGION
 	sysfs_write $# $R/interleave_ways || return 1
 	sysfs_write 256 $R/interleave_granularity || return 1
@@ -251,8 +267,12 @@ ram_region_down() {
 		pos=$((pos + 1))
 	done
 	sysfs_write "$REGION" $CXL/$RD/delete_region
-	check "$REGION is gone" test ! -e $R
-	for d in $EPDECS; do sysfs_write 0 $CXL/$d/dpa_size; done
+	# Under CONCURRENT=1 another shell may already have created a new region by the same name.
+	[ -n "${CONCURRENT:-}" ] || check "$REGION is gone" test ! -e $R
+	for d in $EPDECS; do
+		expect_eq "$d belongs to no region" "" "$(cat $CXL/$d/region)"
+		sysfs_write 0 $CXL/$d/dpa_size
+	done
 }
 
 # decoder_id DECODER: a name for an endpoint decoder that is the same on every boot: the serial
