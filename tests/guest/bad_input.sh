@@ -56,3 +56,12 @@ r=$( (echo >$R/target0) 2>&1) && ok "detach target0" || not_ok "detach target0: 
 sysfs_write "$name" $CXL/$RD/delete_region
 check "$name is gone" test ! -e $R
 sysfs_write 0 $CXL/$EPDEC/dpa_size
+
+# Quirks of sscanf("region%d\n") that a port must keep: trailing bytes after the number are
+# ignored by create_ram_region, while delete_region compares the whole name (sysfs_streq).
+name=$(cat $C)
+expect_eq "create_ram_region accepts '${name}junk'" OK "$(write_errno "${name}junk" $C)"
+obs create_trailing_junk "$(test -d $CXL/$name && echo created || echo absent)"
+expect_errno ENODEV "${name}junk" $CXL/$RD/delete_region
+sysfs_write "$name" $CXL/$RD/delete_region
+check "$name is gone" test ! -e $CXL/$name

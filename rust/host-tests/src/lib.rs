@@ -11,3 +11,6 @@ extern crate std;
 
 #[path = "../../cxl/interleave.rs"]
 mod interleave;
+
+#[path = "../../cxl/sysfs_input.rs"]
+mod sysfs_input;
