@@ -4,6 +4,7 @@
 //! very one the modules include; nothing here is a copy.
 
 #![no_std]
+// `allow`, not `expect`: outside `cargo test` nothing calls the logic, inside it everything does.
 #![allow(dead_code)]
 
 #[cfg(test)]
