@@ -8,6 +8,7 @@
 //! from the private headers `drivers/cxl/cxl.h` and `drivers/dax/bus.h`) goes through the C shims
 //! declared in [`glue`] and implemented in `rust/cxl/glue.c`.
 
+pub(crate) mod cxl_bindings;
 pub(crate) mod dax;
 pub(crate) mod driver;
 mod glue;

@@ -32,7 +32,7 @@ drv=/sys/bus/cxl/drivers/cxl_dax_region
 check "the cxl_dax_region driver is registered" test -d $drv
 expect_eq "cxl_dax_region is provided by dax_cxl" dax_cxl "$(basename "$(readlink -f $drv/module)")"
 check "cxl_dax_region has no bind attribute (suppress_bind_attrs)" test ! -e $drv/bind
-if [ "$KERNEL" = project ]; then
+if [ "$KERNEL" != reference ]; then
 	check "the loaded dax_cxl is the Rust module of this tree" grep -q '_RNv' /lib/modules/cxlvm/dax_cxl.ko
 else
 	check "the loaded dax_cxl is the C module" sh -c "! grep -q '_RNv' /lib/modules/cxlvm/dax_cxl.ko"

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The CXL core's private headers, for rust/cxl/bindings_generated.rs (see Kbuild): the kernel's
+ * own Rust bindings stop at include/.
+ */
+#include <cxlmem.h>
+#include <cxl.h>
+#include "core/core.h"
+#include "rcxl_glue.h"
+#include "rcxl_region_glue.h"
+#include <linux/memregion.h>
+
+/* Macros bindgen cannot evaluate, as constants (the kernel's RUST_CONST_HELPER_ trick). */
+const unsigned long RCXL_DECODER_F_RAM = CXL_DECODER_F_RAM;
+const unsigned long RCXL_DECODER_F_PMEM = CXL_DECODER_F_PMEM;
+const unsigned long RCXL_DECODER_F_TYPE3 = CXL_DECODER_F_TYPE3;
+const unsigned long RCXL_DECODER_F_LOCK = CXL_DECODER_F_LOCK;
+const resource_size_t RCXL_SZ_256M = SZ_256M;

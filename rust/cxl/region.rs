@@ -1,0 +1,927 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Abstractions for a region provider (`cxl_region`): `cxl_rwsem.region`, root decoders and their
+//! region list, region devices, and the sysfs and core entry points of the C glue in
+//! `rust/cxl_region/glue.c`.
+//!
+//! Only the `cxl_region` crate includes this file (`#[path = "../cxl/region.rs"]`). It calls into
+//! the crate through a fixed path: `crate::RegionProvider`, which implements [`Provider`].
+//!
+//! # Locking
+//!
+//! As in `drivers/cxl/core/region.c`: a root decoder's `regions_lock` (mutex) guards its region
+//! list, its `dead` flag and region creation; `cxl_rwsem.region` guards every region's parameters
+//! (`struct cxl_region_params`) and decoder programming. The order is `regions_lock`, then
+//! `cxl_rwsem.region`, then `cxl_rwsem.dpa`. [`RegionsGuard`], [`RegionRead`] and [`RegionWrite`]
+//! are the proofs the accessors ask for.
+
+use crate::cxl::cxl_bindings as c;
+use crate::cxl::Range;
+use core::{fmt, marker::PhantomData, ptr};
+use kernel::{
+    bindings,
+    error::{from_err_ptr, to_result},
+    ffi::{c_char, c_int},
+    prelude::*,
+    str::CStr,
+    sync::atomic::{Atomic, Full, Relaxed},
+    types::Opaque, //
+};
+
+/// What the provider crate implements: the logic behind the attributes and the core's calls.
+pub(crate) trait Provider {
+    /// Reads `attr` of `obj` into `out`.
+    fn show(obj: Object<'_>, attr: Attr, out: &mut ShowBuf) -> Result;
+    /// Writes `input` to `attr` of `obj`; success consumes all of it.
+    fn store(obj: Object<'_>, attr: Attr, input: &StoreInput<'_>) -> Result;
+    /// The mode of `attr` on `obj`, 0 to hide it; `mode` is the attribute's default.
+    fn visible(obj: Object<'_>, attr: Attr, mode: u16) -> u16;
+    /// Removes every region of `rd`; `dying` when the root decoder itself goes away (no more
+    /// regions may be created on it).
+    fn remove_regions(rd: &RootDecoder, dying: bool);
+}
+
+/// The sysfs attributes of the glue (`enum rcxl_attr`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Attr {
+    /// Root decoder `create_ram_region`.
+    CreateRamRegion,
+    /// Root decoder `delete_region`.
+    DeleteRegion,
+    /// Switch or endpoint decoder `region`.
+    DecoderRegion,
+    /// Region `uuid`.
+    Uuid,
+    /// Region `commit`.
+    Commit,
+    /// Region `interleave_ways`.
+    InterleaveWays,
+    /// Region `interleave_granularity`.
+    InterleaveGranularity,
+    /// Region `resource`.
+    Resource,
+    /// Region `size`.
+    Size,
+    /// Region `mode`.
+    Mode,
+    /// Region `extended_linear_cache_size`.
+    ExtendedLinearCacheSize,
+    /// Region `locked`.
+    Locked,
+    /// Region `access<level>/<what>`: the QoS coordinates of access class `level`.
+    Access(usize, Coordinate),
+    /// Region `targetN`.
+    Target(usize),
+}
+
+/// One of the four access coordinates of a region (`struct access_coordinate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Coordinate {
+    /// MB/s.
+    ReadBandwidth,
+    /// MB/s.
+    WriteBandwidth,
+    /// ns.
+    ReadLatency,
+    /// ns.
+    WriteLatency,
+}
+
+impl Attr {
+    fn from_raw(id: c_int) -> Option<Self> {
+        let Ok(id) = c::rcxl_attr::try_from(id) else {
+            return None;
+        };
+        Some(match id {
+            c::rcxl_attr_RCXL_ATTR_CREATE_RAM_REGION => Attr::CreateRamRegion,
+            c::rcxl_attr_RCXL_ATTR_DELETE_REGION => Attr::DeleteRegion,
+            c::rcxl_attr_RCXL_ATTR_DECODER_REGION => Attr::DecoderRegion,
+            c::rcxl_attr_RCXL_ATTR_UUID => Attr::Uuid,
+            c::rcxl_attr_RCXL_ATTR_COMMIT => Attr::Commit,
+            c::rcxl_attr_RCXL_ATTR_INTERLEAVE_WAYS => Attr::InterleaveWays,
+            c::rcxl_attr_RCXL_ATTR_INTERLEAVE_GRANULARITY => Attr::InterleaveGranularity,
+            c::rcxl_attr_RCXL_ATTR_RESOURCE => Attr::Resource,
+            c::rcxl_attr_RCXL_ATTR_SIZE => Attr::Size,
+            c::rcxl_attr_RCXL_ATTR_MODE => Attr::Mode,
+            c::rcxl_attr_RCXL_ATTR_EXTENDED_LINEAR_CACHE_SIZE => Attr::ExtendedLinearCacheSize,
+            c::rcxl_attr_RCXL_ATTR_LOCKED => Attr::Locked,
+            n if (c::rcxl_attr_RCXL_ATTR_ACCESS0_READ_BANDWIDTH
+                ..c::rcxl_attr_RCXL_ATTR_TARGET0)
+                .contains(&n) =>
+            {
+                let i = (n - c::rcxl_attr_RCXL_ATTR_ACCESS0_READ_BANDWIDTH) as usize;
+                let what = [
+                    Coordinate::ReadBandwidth,
+                    Coordinate::WriteBandwidth,
+                    Coordinate::ReadLatency,
+                    Coordinate::WriteLatency,
+                ][i % 4];
+                Attr::Access(i / 4, what)
+            }
+            n if (c::rcxl_attr_RCXL_ATTR_TARGET0..c::rcxl_attr_RCXL_ATTR_END).contains(&n) => {
+                Attr::Target((n - c::rcxl_attr_RCXL_ATTR_TARGET0) as usize)
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The device an attribute belongs to.
+#[derive(Clone, Copy)]
+pub(crate) enum Object<'a> {
+    /// A root decoder.
+    RootDecoder(&'a RootDecoder),
+    /// A switch or endpoint decoder.
+    Decoder(&'a Decoder),
+    /// A region device of ours.
+    Region(&'a Region),
+}
+
+/// `cxl_rwsem.region`.
+fn region_rwsem() -> *mut bindings::rw_semaphore {
+    // SAFETY: `cxl_rwsem` is a static of the CXL core, exported for providers; only the address of
+    // its field is taken.
+    unsafe { &raw mut c::cxl_rwsem.region }
+}
+
+/// `cxl_rwsem.region` held for reading (`ACQUIRE(rwsem_read_intr, ..)`).
+pub(crate) struct RegionRead(PhantomData<*mut ()>);
+
+/// `cxl_rwsem.region` held for writing (`ACQUIRE(rwsem_write_kill, ..)`).
+pub(crate) struct RegionWrite(PhantomData<*mut ()>);
+
+/// Either guard of `cxl_rwsem.region`: enough to read region parameters.
+pub(crate) trait RegionLocked {}
+impl RegionLocked for RegionRead {}
+impl RegionLocked for RegionWrite {}
+
+impl RegionRead {
+    /// Takes the lock for reading; `-EINTR` on a signal.
+    pub(crate) fn lock() -> Result<Self> {
+        // SAFETY: The core initializes `cxl_rwsem` statically.
+        to_result(unsafe { bindings::down_read_interruptible(region_rwsem()) })?;
+        Ok(Self(PhantomData))
+    }
+}
+
+impl Drop for RegionRead {
+    fn drop(&mut self) {
+        // SAFETY: The guard's existence means this task holds the lock for reading.
+        unsafe { bindings::up_read(region_rwsem()) };
+    }
+}
+
+impl RegionWrite {
+    /// Takes the lock for writing; `-EINTR` when the task is killed.
+    pub(crate) fn lock() -> Result<Self> {
+        // SAFETY: The core initializes `cxl_rwsem` statically.
+        to_result(unsafe { bindings::down_write_killable(region_rwsem()) })?;
+        Ok(Self(PhantomData))
+    }
+}
+
+impl Drop for RegionWrite {
+    fn drop(&mut self) {
+        // SAFETY: The guard's existence means this task holds the lock for writing.
+        unsafe { bindings::up_write(region_rwsem()) };
+    }
+}
+
+/// The output of a `show` callback: the page sysfs hands in, filled like `sysfs_emit()`.
+pub(crate) struct ShowBuf {
+    buf: *mut u8,
+    len: usize,
+}
+
+impl ShowBuf {
+    fn written(&self) -> usize {
+        self.len
+    }
+}
+
+impl fmt::Write for ShowBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Like `sysfs_emit()`: at most a page, and room for the terminating NUL.
+        let room = (bindings::PAGE_SIZE - 1).saturating_sub(self.len);
+        let n = s.len().min(room);
+        // SAFETY: `buf` is the page sysfs passed to the show callback, `len + n` stays within it,
+        // and `s` cannot overlap it.
+        unsafe { ptr::copy_nonoverlapping(s.as_ptr(), self.buf.add(self.len), n) };
+        self.len += n;
+        if n < s.len() {
+            return Err(fmt::Error);
+        }
+        Ok(())
+    }
+}
+
+/// What user space wrote to an attribute: `len` bytes, NUL-terminated by sysfs.
+pub(crate) struct StoreInput<'a> {
+    bytes: &'a [u8],
+}
+
+impl StoreInput<'_> {
+    /// The bytes written.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.bytes
+    }
+
+    /// `kstrtoint(buf, 0, ..)`.
+    pub(crate) fn to_int(&self) -> Result<i32> {
+        let mut v = 0;
+        // SAFETY: sysfs terminates the buffer with a NUL after the written bytes.
+        to_result(unsafe { bindings::kstrtoint(self.bytes.as_ptr().cast(), 0, &mut v) })?;
+        Ok(v)
+    }
+
+    /// `kstrtou64(buf, 0, ..)`.
+    pub(crate) fn to_u64(&self) -> Result<u64> {
+        let mut v = 0;
+        // SAFETY: As in `to_int`.
+        to_result(unsafe { bindings::kstrtoull(self.bytes.as_ptr().cast(), 0, &mut v) })?;
+        Ok(v)
+    }
+}
+
+/// A root decoder (`struct cxl_root_decoder`).
+#[repr(transparent)]
+pub(crate) struct RootDecoder(Opaque<c::cxl_root_decoder>);
+
+impl RootDecoder {
+    /// # Safety
+    ///
+    /// `p` points to a live root decoder that outlives `'a`.
+    unsafe fn from_raw<'a>(p: *mut c::cxl_root_decoder) -> &'a Self {
+        // SAFETY: `Self` is transparent over the C structure; the caller guarantees liveness.
+        unsafe { &*p.cast() }
+    }
+
+    fn raw(&self) -> *mut c::cxl_root_decoder {
+        self.0.get()
+    }
+
+    fn decoder(&self) -> *mut c::cxl_decoder {
+        // SAFETY: `self` is a live root decoder.
+        unsafe { &raw mut (*self.raw()).cxlsd.cxld }
+    }
+
+    /// The decoder's `CXL_DECODER_F_*` flags (set at enumeration, constant afterwards).
+    pub(crate) fn flags(&self) -> usize {
+        // SAFETY: `self` is live; the flags do not change after the decoder is added.
+        unsafe { (*self.decoder()).flags }
+    }
+
+    /// Whether RAM regions can be created here (`can_create_ram()`).
+    pub(crate) fn can_create_ram(&self) -> bool {
+        let want = c::RCXL_DECODER_F_TYPE3 | c::RCXL_DECODER_F_RAM;
+        self.flags() & want == want
+    }
+
+    /// Whether PMEM regions could be created here (`can_create_pmem()`).
+    pub(crate) fn can_create_pmem(&self) -> bool {
+        let want = c::RCXL_DECODER_F_TYPE3 | c::RCXL_DECODER_F_PMEM;
+        self.flags() & want == want
+    }
+
+    /// The root's interleave ways and granularity (constant).
+    pub(crate) fn interleave(&self) -> (i32, i32) {
+        // SAFETY: `self` is live; root interleave settings come from the CFMWS and do not change.
+        unsafe {
+            (
+                (*self.decoder()).interleave_ways,
+                (*self.decoder()).interleave_granularity,
+            )
+        }
+    }
+
+    /// The next region id offered by `create_*_region` (`cxlrd->region_id`).
+    pub(crate) fn region_id(&self) -> &Atomic<i32> {
+        // SAFETY: `region_id` is an `atomic_t` (an `int` accessed atomically) that lives as long as
+        // `self`.
+        unsafe { Atomic::from_ptr(&raw mut (*self.raw()).region_id.counter) }
+    }
+
+    /// Takes `regions_lock` (`ACQUIRE(mutex_intr, ..)`); `-EINTR` on a signal.
+    pub(crate) fn lock_regions(&self) -> Result<RegionsGuard<'_>> {
+        // SAFETY: `self` is live; the mutex was initialized with the root decoder.
+        to_result(unsafe { c::rcxl_root_regions_lock(self.raw(), true) })?;
+        Ok(RegionsGuard {
+            rd: self,
+            _not_send: PhantomData,
+        })
+    }
+
+    /// Takes `regions_lock` without giving way to signals (module exit, root decoder teardown).
+    fn lock_regions_uninterruptible(&self) -> RegionsGuard<'_> {
+        // SAFETY: As in `lock_regions`; the uninterruptible lock cannot fail.
+        unsafe { c::rcxl_root_regions_lock(self.raw(), false) };
+        RegionsGuard {
+            rd: self,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// `regions_lock` of a root decoder, held.
+pub(crate) struct RegionsGuard<'a> {
+    rd: &'a RootDecoder,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Drop for RegionsGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: The guard's existence means this task holds the mutex.
+        unsafe { c::rcxl_root_regions_unlock(self.rd.raw()) };
+    }
+}
+
+impl<'a> RegionsGuard<'a> {
+    fn regions(&self) -> *mut bindings::xarray {
+        // SAFETY: The root decoder is live.
+        unsafe { (&raw mut (*self.rd.raw()).regions).cast() }
+    }
+
+    /// Whether the root decoder is going away (`cxlrd->dead`).
+    pub(crate) fn is_dead(&self) -> bool {
+        // SAFETY: `dead` is guarded by `regions_lock`, which is held.
+        unsafe { (*self.rd.raw()).dead }
+    }
+
+    fn set_dead(&mut self) {
+        // SAFETY: As above; writing is allowed under the lock.
+        unsafe { (*self.rd.raw()).dead = true };
+    }
+
+    /// The region with id `id`, if registered here. It stays registered while the guard lives.
+    pub(crate) fn get(&self, id: i32) -> Option<&Region> {
+        let index = usize::try_from(id).ok()?;
+        // SAFETY: The xarray is initialized; entries are regions, removed only under the lock.
+        let p = unsafe { bindings::xa_load(self.regions(), index) };
+        // SAFETY: A registered region is live until `unregister` removes it under this lock.
+        (!p.is_null()).then(|| unsafe { Region::from_raw(p.cast()) })
+    }
+
+    /// The registered region with the lowest id.
+    pub(crate) fn first(&self) -> Option<&Region> {
+        let mut index: usize = 0;
+        // SAFETY: As in `get`; `xa_find` only reads the array.
+        let p = unsafe {
+            bindings::xa_find(self.regions(), &mut index, usize::MAX, bindings::XA_PRESENT)
+        };
+        // SAFETY: As in `get`.
+        (!p.is_null()).then(|| unsafe { Region::from_raw(p.cast()) })
+    }
+
+    /// Creates and registers `region<id>` (`devm_cxl_add_region()`); `id` was reserved with
+    /// [`memregion_alloc`] and is given back on failure.
+    pub(crate) fn add_region(&mut self, id: i32, mode: PartMode) -> Result<&Region> {
+        // SAFETY: The root decoder is live; the glue pins it for the region's lifetime.
+        let p = unsafe { c::rcxl_region_alloc(self.rd.raw(), id) };
+        if p.is_null() {
+            memregion_free(id);
+            return Err(ENOMEM);
+        }
+        // SAFETY: `p` is a new, initialized, not yet added region device, owned here.
+        let region = unsafe { Region::from_raw(p) };
+        // SAFETY: As above; nothing else sees the region yet.
+        unsafe {
+            (*p).mode = mode as c::cxl_partition_mode;
+            (*p).type_ = c::cxl_decoder_type_CXL_DECODER_HOSTONLYMEM;
+            (*p).hpa_range = bindings::range {
+                start: 0,
+                end: u64::MAX,
+            };
+        }
+        // SAFETY: The device is initialized; the format takes one int.
+        let mut rc = unsafe { bindings::dev_set_name(region.dev(), c"region%d".as_char_ptr(), id) };
+        if rc == 0 {
+            // SAFETY: The device is initialized and named.
+            rc = unsafe { bindings::device_add(region.dev()) };
+        }
+        if rc != 0 {
+            // The release callback returns the id and drops the root decoder pin.
+            // SAFETY: The initial reference is ours.
+            unsafe { bindings::put_device(region.dev()) };
+            return Err(Error::from_errno(rc));
+        }
+        // SAFETY: The xarray is initialized and `regions_lock` serializes its writers here.
+        let old = unsafe {
+            bindings::xa_store(self.regions(), id as usize, p.cast(), bindings::GFP_KERNEL)
+        };
+        // SAFETY: `xa_store` returns the old entry or an error entry.
+        if let Err(e) = to_result(unsafe { bindings::xa_err(old) }) {
+            Self::unregister_erased(region, |_| {});
+            return Err(e);
+        }
+        Ok(region)
+    }
+
+    /// Unregisters the region with id `id`, if registered here (`unregister_region()`): out of
+    /// the list, sysfs closed, then `detach` (which may take `cxl_rwsem.region`), then the HPA
+    /// returned and the list's reference dropped. Returns whether there was such a region.
+    pub(crate) fn unregister_id(&mut self, id: i32, detach: impl FnOnce(&Region)) -> bool {
+        let Ok(index) = usize::try_from(id) else {
+            return false;
+        };
+        // SAFETY: The xarray is initialized; its writers are serialized by `regions_lock`, held.
+        let p = unsafe { bindings::xa_erase(self.regions(), index) };
+        if p.is_null() {
+            return false;
+        }
+        // SAFETY: The entry was a registered region, live until the reference dropped below.
+        let region = unsafe { Region::from_raw(p.cast()) };
+        Self::unregister_erased(region, detach);
+        true
+    }
+
+    /// The part of `unregister_region()` after the region left the list.
+    fn unregister_erased(region: &Region, detach: impl FnOnce(&Region)) {
+        // SAFETY: The device was added. `device_del` waits for sysfs writers in flight.
+        unsafe { bindings::device_del(region.dev()) };
+        detach(region);
+        // With sysfs closed the parameters are read-only; as in C, no lock is needed here.
+        region.release_hpa_raw();
+        // SAFETY: Drops the reference the list held since `add_region`; `region` is not used
+        // after this.
+        unsafe { bindings::put_device(region.dev()) };
+    }
+
+    /// Removes every region; `dying` marks the root decoder dead first (`kill_regions()`).
+    pub(crate) fn remove_all(&mut self, dying: bool, mut detach: impl FnMut(&Region)) {
+        if dying {
+            self.set_dead();
+        }
+        while let Some(id) = self.first().map(Region::id) {
+            self.unregister_id(id, &mut detach);
+        }
+    }
+}
+
+/// A switch or endpoint decoder (`struct cxl_decoder`).
+#[repr(transparent)]
+pub(crate) struct Decoder(Opaque<c::cxl_decoder>);
+
+impl Decoder {
+    /// The name of the region this decoder is part of, if any.
+    pub(crate) fn region_name<'a>(&'a self, _: &'a impl RegionLocked) -> Option<&'a CStr> {
+        // SAFETY: `region` is guarded by `cxl_rwsem.region`, held; a set region is live.
+        let r = unsafe { (*self.0.get()).region };
+        // SAFETY: As above.
+        (!r.is_null()).then(|| unsafe { Region::from_raw(r) }.name())
+    }
+}
+
+/// A partition mode (`enum cxl_partition_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum PartMode {
+    /// Volatile memory.
+    Ram = c::cxl_partition_mode_CXL_PARTMODE_RAM,
+    /// Persistent memory.
+    Pmem = c::cxl_partition_mode_CXL_PARTMODE_PMEM,
+}
+
+/// A region's configuration state (`enum cxl_config_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ConfigState {
+    /// Nothing set up.
+    Idle,
+    /// HPA allocated.
+    InterleaveActive,
+    /// All targets attached.
+    Active,
+    /// Commit=0 in progress.
+    ResetPending,
+    /// Decoders committed.
+    Commit,
+}
+
+impl ConfigState {
+    fn from_raw(s: c::cxl_config_state) -> Self {
+        match s {
+            c::cxl_config_state_CXL_CONFIG_INTERLEAVE_ACTIVE => Self::InterleaveActive,
+            c::cxl_config_state_CXL_CONFIG_ACTIVE => Self::Active,
+            c::cxl_config_state_CXL_CONFIG_RESET_PENDING => Self::ResetPending,
+            c::cxl_config_state_CXL_CONFIG_COMMIT => Self::Commit,
+            _ => Self::Idle,
+        }
+    }
+
+    fn to_raw(self) -> c::cxl_config_state {
+        match self {
+            Self::Idle => c::cxl_config_state_CXL_CONFIG_IDLE,
+            Self::InterleaveActive => c::cxl_config_state_CXL_CONFIG_INTERLEAVE_ACTIVE,
+            Self::Active => c::cxl_config_state_CXL_CONFIG_ACTIVE,
+            Self::ResetPending => c::cxl_config_state_CXL_CONFIG_RESET_PENDING,
+            Self::Commit => c::cxl_config_state_CXL_CONFIG_COMMIT,
+        }
+    }
+}
+
+/// A region device of ours (`struct cxl_region`).
+#[repr(transparent)]
+pub(crate) struct Region(Opaque<c::cxl_region>);
+
+impl Region {
+    /// # Safety
+    ///
+    /// `p` points to a live region of ours that outlives `'a`.
+    unsafe fn from_raw<'a>(p: *mut c::cxl_region) -> &'a Self {
+        // SAFETY: `Self` is transparent over the C structure; the caller guarantees liveness.
+        unsafe { &*p.cast() }
+    }
+
+    fn raw(&self) -> *mut c::cxl_region {
+        self.0.get()
+    }
+
+    fn dev(&self) -> *mut bindings::device {
+        // SAFETY: `self` is live.
+        unsafe { (&raw mut (*self.raw()).dev).cast() }
+    }
+
+    /// The region id `Z` of `regionZ` (constant).
+    pub(crate) fn id(&self) -> i32 {
+        // SAFETY: `self` is live; the id is set before the device is added.
+        unsafe { (*self.raw()).id }
+    }
+
+    /// The device name, `regionZ`.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: The name is set before the device is added and lives as long as the device.
+        unsafe { CStr::from_char_ptr((*self.dev()).kobj.name) }
+    }
+
+    /// The partition mode (constant).
+    pub(crate) fn mode(&self) -> Option<PartMode> {
+        // SAFETY: `self` is live; the mode is set before the device is added.
+        match unsafe { (*self.raw()).mode } {
+            c::cxl_partition_mode_CXL_PARTMODE_RAM => Some(PartMode::Ram),
+            c::cxl_partition_mode_CXL_PARTMODE_PMEM => Some(PartMode::Pmem),
+            _ => None,
+        }
+    }
+
+    /// The root decoder the region was created on (constant, pinned by the region).
+    pub(crate) fn root_decoder(&self) -> &RootDecoder {
+        // SAFETY: The glue takes a reference on the root decoder for the region's lifetime.
+        unsafe { RootDecoder::from_raw((*self.raw()).cxlrd) }
+    }
+
+    fn params(&self) -> *mut c::cxl_region_params {
+        // SAFETY: `self` is live.
+        unsafe { &raw mut (*self.raw()).params }
+    }
+
+    /// The configuration state.
+    pub(crate) fn state(&self, _: &impl RegionLocked) -> ConfigState {
+        // SAFETY: The parameters are guarded by `cxl_rwsem.region`, held.
+        ConfigState::from_raw(unsafe { (*self.params()).state })
+    }
+
+    /// Sets the configuration state.
+    pub(crate) fn set_state(&self, _: &mut RegionWrite, state: ConfigState) {
+        // SAFETY: The parameters are guarded by `cxl_rwsem.region`, held for writing.
+        unsafe { (*self.params()).state = state.to_raw() };
+    }
+
+    /// Interleave ways and granularity (0 while unset).
+    pub(crate) fn interleave(&self, _: &impl RegionLocked) -> (i32, i32) {
+        // SAFETY: As in `state`.
+        unsafe {
+            (
+                (*self.params()).interleave_ways,
+                (*self.params()).interleave_granularity,
+            )
+        }
+    }
+
+    /// The interleave ways without the lock, for `is_visible` of `targetN`: `sysfs_update_group()`
+    /// calls it from [`Region::set_interleave_ways`] with `cxl_rwsem.region` held for writing by
+    /// this task, and `device_add()` before anyone else can reach the region (as in C).
+    pub(crate) fn interleave_ways_unlocked(&self) -> i32 {
+        // SAFETY: Per the above, no writer runs concurrently.
+        unsafe { (*self.params()).interleave_ways }
+    }
+
+    /// Sets the interleave ways; the `targetN` files follow. On failure nothing changes.
+    pub(crate) fn set_interleave_ways(&self, _: &mut RegionWrite, ways: i32) -> Result {
+        // SAFETY: As in `set_state`.
+        let save = unsafe { (*self.params()).interleave_ways };
+        // SAFETY: As in `set_state`.
+        unsafe { (*self.params()).interleave_ways = ways };
+        // SAFETY: The region device is registered (sysfs writers hold it).
+        let rc = unsafe { c::rcxl_region_update_targets(self.raw()) };
+        if rc != 0 {
+            // SAFETY: As in `set_state`.
+            unsafe { (*self.params()).interleave_ways = save };
+        }
+        to_result(rc)
+    }
+
+    /// Sets the interleave granularity.
+    pub(crate) fn set_interleave_granularity(&self, _: &mut RegionWrite, gran: i32) {
+        // SAFETY: As in `set_state`.
+        unsafe { (*self.params()).interleave_granularity = gran };
+    }
+
+    /// The allocated host physical address range.
+    pub(crate) fn hpa(&self, _: &impl RegionLocked) -> Option<Range> {
+        // SAFETY: As in `state`; a set `res` is a live resource owned by the region.
+        let res = unsafe { (*self.params()).res };
+        // SAFETY: As above.
+        (!res.is_null()).then(|| unsafe {
+            Range {
+                start: (*res).start,
+                end: (*res).end,
+            }
+        })
+    }
+
+    /// Allocates `size` bytes of HPA from the root decoder's window, 256 MiB aligned
+    /// (`alloc_free_mem_region()`), and records it.
+    pub(crate) fn alloc_hpa(&self, _: &mut RegionWrite, size: u64) -> Result {
+        let rd = self.root_decoder();
+        let size = usize::try_from(size).map_err(|_| ERANGE)?;
+        // CAST: 256 MiB fits any `usize` the kernel runs on.
+        let align = c::RCXL_SZ_256M as usize;
+        // SAFETY: The window resource lives as long as the root decoder; the name is the
+        // region's, which outlives the resource (released before the device).
+        let res = unsafe {
+            bindings::alloc_free_mem_region(
+                (*rd.raw()).res.cast(),
+                size,
+                align,
+                (*self.dev()).kobj.name,
+            )
+        };
+        let res = from_err_ptr(res)?;
+        // SAFETY: As in `set_state`; `res` is the new, valid resource.
+        unsafe {
+            (*self.raw()).hpa_range = bindings::range {
+                start: (*res).start,
+                end: (*res).end,
+            };
+            (*self.params()).res = res.cast();
+        }
+        Ok(())
+    }
+
+    /// Returns the HPA to the window (`free_hpa()` without the state checks).
+    pub(crate) fn release_hpa(&self, _: &mut RegionWrite) {
+        self.release_hpa_raw();
+    }
+
+    /// `cxl_region_iomem_release()`: the caller holds `cxl_rwsem.region` for writing, or the
+    /// region's sysfs is closed.
+    fn release_hpa_raw(&self) {
+        // SAFETY: Exclusive access per the above; a set `res` is owned by the region and was
+        // inserted into the window.
+        unsafe {
+            (*self.raw()).hpa_range = bindings::range {
+                start: 0,
+                end: u64::MAX,
+            };
+            let res = (*self.params()).res;
+            if !res.is_null() {
+                if !(*res).parent.is_null() {
+                    bindings::remove_resource(res.cast());
+                }
+                bindings::kfree(res.cast());
+                (*self.params()).res = ptr::null_mut();
+            }
+        }
+    }
+
+    /// Whether the region is locked (`CXL_REGION_F_LOCK`).
+    pub(crate) fn locked(&self, _: &impl RegionLocked) -> bool {
+        // SAFETY: `self` is live; `flags` is only read here.
+        unsafe { (*self.raw()).flags & (1 << c::CXL_REGION_F_LOCK) != 0 }
+    }
+
+    /// Access coordinate `what` of access class `level` (0 or 1); 0 when unknown. Written by the
+    /// core's CDAT code while targets attach, under `cxl_rwsem.region`; read without it, as C does.
+    pub(crate) fn coordinate(&self, level: usize, what: Coordinate) -> u32 {
+        if level > 1 {
+            return 0;
+        }
+        // SAFETY: `self` is live; `level` is in bounds of `coord[2]`. A torn read is impossible
+        // for an aligned `u32`.
+        let c = unsafe { ptr::read_volatile(&raw const (*self.raw()).coord[level]) };
+        match what {
+            Coordinate::ReadBandwidth => c.read_bandwidth,
+            Coordinate::WriteBandwidth => c.write_bandwidth,
+            Coordinate::ReadLatency => c.read_latency,
+            Coordinate::WriteLatency => c.write_latency,
+        }
+    }
+
+    /// Size of the extended linear cache in front of the region (0 without one).
+    pub(crate) fn cache_size(&self, _: &impl RegionLocked) -> u64 {
+        // SAFETY: As in `state`.
+        unsafe { (*self.params()).cache_size }
+    }
+}
+
+/// Reserves a global region id (`memregion_alloc()`).
+pub(crate) fn memregion_alloc() -> Result<i32> {
+    // SAFETY: No preconditions.
+    let id = unsafe { c::memregion_alloc(bindings::GFP_KERNEL) };
+    to_result(id)?;
+    Ok(id)
+}
+
+/// Returns a region id (`memregion_free()`).
+pub(crate) fn memregion_free(id: i32) {
+    // SAFETY: No preconditions; ids not allocated are ignored by the IDA.
+    unsafe { c::memregion_free(id) };
+}
+
+/// Registers the provider with the core, the decoder attributes and the region driver's device
+/// type; dropping it stops region creation, removes every region and unregisters.
+pub(crate) struct Registration(PhantomData<*mut ()>);
+
+// SAFETY: The registration holds no thread-bound state; it may be dropped from any task.
+unsafe impl Send for Registration {}
+// SAFETY: It has no methods taking `&self`.
+unsafe impl Sync for Registration {}
+
+impl Registration {
+    /// Registers with the core and decorates the decoders.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: Called once, from module init.
+        to_result(unsafe { c::rcxl_region_provider_init() })?;
+        Ok(Self(PhantomData))
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: `new` succeeded; this runs once, from module exit.
+        unsafe { c::rcxl_region_provider_exit() };
+    }
+}
+
+/// The device an attribute callback runs for.
+///
+/// # Safety
+///
+/// `dev` is live for `'a` and carries `attr`: the glue puts root decoder attributes only on root
+/// decoders, `region` only on switch and endpoint decoders, and the rest only on our regions.
+unsafe fn object<'a>(dev: *mut bindings::device, attr: Attr) -> Object<'a> {
+    match attr {
+        Attr::CreateRamRegion | Attr::DeleteRegion => {
+            // SAFETY: Per the function's contract, `dev` is a live root decoder.
+            Object::RootDecoder(unsafe { RootDecoder::from_raw(c::to_cxl_root_decoder(dev)) })
+        }
+        Attr::DecoderRegion => {
+            // SAFETY: Per the contract, a live decoder; `Decoder` is transparent over it.
+            Object::Decoder(unsafe { &*c::to_cxl_decoder(dev).cast::<Decoder>() })
+        }
+        // SAFETY: Per the contract, `dev` is embedded in one of our live regions.
+        _ => Object::Region(unsafe {
+            Region::from_raw(kernel::container_of!(dev, c::cxl_region, dev))
+        }),
+    }
+}
+
+/// # Safety
+///
+/// Called by the glue's show callback with a live device and the page sysfs passes.
+#[no_mangle]
+unsafe extern "C" fn rcxl_rs_attr_show(
+    dev: *mut bindings::device,
+    attr: c_int,
+    buf: *mut c_char,
+) -> isize {
+    let Some(attr) = Attr::from_raw(attr) else {
+        return EINVAL.to_errno() as isize;
+    };
+    let mut out = ShowBuf {
+        buf: buf.cast(),
+        len: 0,
+    };
+    // SAFETY: sysfs calls with a live device that has the attribute.
+    let obj = unsafe { object(dev, attr) };
+    match <crate::RegionProvider as Provider>::show(obj, attr, &mut out) {
+        Ok(()) => out.written() as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// Called by the glue's store callback with a live device and `len` readable bytes at `buf`.
+#[no_mangle]
+unsafe extern "C" fn rcxl_rs_attr_store(
+    dev: *mut bindings::device,
+    attr: c_int,
+    buf: *const c_char,
+    len: usize,
+) -> isize {
+    let Some(attr) = Attr::from_raw(attr) else {
+        return EINVAL.to_errno() as isize;
+    };
+    let input = StoreInput {
+        // SAFETY: sysfs passes `len` valid bytes, followed by a NUL.
+        bytes: unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) },
+    };
+    // SAFETY: sysfs calls with a live device that has the attribute.
+    let obj = unsafe { object(dev, attr) };
+    match <crate::RegionProvider as Provider>::store(obj, attr, &input) {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// Called by the glue's `is_visible` with a live device.
+#[no_mangle]
+unsafe extern "C" fn rcxl_rs_attr_visible(
+    dev: *mut bindings::device,
+    attr: c_int,
+    mode: bindings::umode_t,
+) -> bindings::umode_t {
+    let Some(attr) = Attr::from_raw(attr) else {
+        return 0;
+    };
+    // SAFETY: sysfs calls with a live device that has the attribute.
+    let obj = unsafe { object(dev, attr) };
+    <crate::RegionProvider as Provider>::visible(obj, attr, mode)
+}
+
+/// `cxl_region_release()`: the last reference to a region device is gone.
+///
+/// # Safety
+///
+/// Called by the driver core once, with a region device of ours.
+#[no_mangle]
+unsafe extern "C" fn rcxl_rs_region_release(dev: *mut bindings::device) {
+    // SAFETY: `dev` is embedded in a region of ours, allocated by the glue.
+    let cxlr = unsafe { kernel::container_of!(dev, c::cxl_region, dev) };
+    // SAFETY: The region is still allocated; its root decoder pin is released below.
+    let (rd, id) = unsafe { (RootDecoder::from_raw((*cxlr).cxlrd), (*cxlr).id) };
+    // Reuse the recently idled id rather than the cached next one, so that the id space does not
+    // grow without need.
+    let next = rd.region_id().load(Relaxed);
+    if id < next && rd.region_id().cmpxchg(next, id, Full).is_ok() {
+        memregion_free(next);
+    } else {
+        memregion_free(id);
+    }
+    // SAFETY: Drops the pin on the root decoder taken at allocation, then frees the region the
+    // glue allocated with `kzalloc`.
+    unsafe {
+        bindings::put_device((*dev).parent);
+        bindings::kfree(cxlr.cast());
+    }
+}
+
+/// `kill_regions()`: the root decoder is being unregistered.
+///
+/// # Safety
+///
+/// Called by the core with a live root decoder.
+#[no_mangle]
+unsafe extern "C" fn rcxl_rs_kill_regions(cxlrd: *mut c::cxl_root_decoder) {
+    // SAFETY: The core passes a live root decoder.
+    let rd = unsafe { RootDecoder::from_raw(cxlrd) };
+    <crate::RegionProvider as Provider>::remove_regions(rd, true);
+}
+
+/// Module exit: every region of `cxlrd` goes; the root decoder stays usable.
+///
+/// # Safety
+///
+/// Called by the glue with a live root decoder.
+#[no_mangle]
+unsafe extern "C" fn rcxl_rs_remove_regions(cxlrd: *mut c::cxl_root_decoder) {
+    // SAFETY: The glue passes a live root decoder (it holds a bus iteration reference).
+    let rd = unsafe { RootDecoder::from_raw(cxlrd) };
+    <crate::RegionProvider as Provider>::remove_regions(rd, false);
+}
+
+/// `cxl_decoder_detach()` for an endpoint decoder being unregistered.
+///
+/// # Safety
+///
+/// Called by the core with a live endpoint decoder.
+#[no_mangle]
+unsafe extern "C" fn rcxl_rs_decoder_detach(
+    _cxlr: *mut c::cxl_region,
+    _cxled: *mut c::cxl_endpoint_decoder,
+    _pos: c_int,
+    _mode: c_int,
+) -> c_int {
+    // No target attach yet: no endpoint decoder is ever part of a region of ours.
+    0
+}
+
+impl RootDecoder {
+    /// Removes every region (see [`RegionsGuard::remove_all`]), whatever signals are pending.
+    pub(crate) fn remove_all_regions(&self, dying: bool, detach: impl FnMut(&Region)) {
+        self.lock_regions_uninterruptible()
+            .remove_all(dying, detach);
+    }
+}

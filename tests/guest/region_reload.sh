@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# The Rust cxl_region as a module: unloading with live regions removes them (and their HPA) and
+# the decoder attributes; a reload brings the attributes back on every decoder.
+
+RD=$(root_decoder)
+C=$CXL/$RD/create_ram_region
+iomem0=$(iomem_cxl)
+
+check "cxl_region is loaded" grep -q '^cxl_region ' /proc/modules
+name=$(cat $C)
+sysfs_write "$name" $C
+sysfs_write 1 $CXL/$name/interleave_ways
+sysfs_write 4096 $CXL/$name/interleave_granularity
+sysfs_write 0x10000000 $CXL/$name/size
+check "$name holds HPA" sh -c "grep -q ' : $name\$' /proc/iomem"
+
+r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with $name live" || not_ok "rmmod cxl_region: $r"
+check "$name is gone" test ! -e $CXL/$name
+check "create_ram_region is gone" test ! -e $C
+check "delete_region is gone" test ! -e $CXL/$RD/delete_region
+ep=$(endpoint_of $(memdev_by_serial 0x2))
+check "endpoint decoder region attribute is gone" test ! -e $CXL/$ep/decoder${ep#endpoint}.0/region
+expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
+
+r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
+check "create_ram_region is back" test -e $C
+check "endpoint decoder region attribute is back" test -e $CXL/$ep/decoder${ep#endpoint}.0/region
+expect_eq "the released id is offered again" "$name" "$(cat $C)"
+sysfs_write "$name" $C
+sysfs_write "$name" $CXL/$RD/delete_region
+check "$name is gone again" test ! -e $CXL/$name
