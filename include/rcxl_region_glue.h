@@ -13,6 +13,8 @@ struct device;
 struct cxl_region;
 struct cxl_root_decoder;
 struct cxl_endpoint_decoder;
+struct cxl_port;
+struct cxl_region_ref;
 
 /* The sysfs attributes of cxl_region; the Rust side dispatches on these. */
 enum rcxl_attr {
@@ -50,6 +52,12 @@ int rcxl_region_provider_init(void);
 void rcxl_region_provider_exit(void);
 struct cxl_region *rcxl_region_alloc(struct cxl_root_decoder *cxlrd, int id);
 int rcxl_region_update_targets(struct cxl_region *cxlr);
+struct cxl_region_ref *rcxl_region_ref_alloc(struct cxl_port *port,
+					     struct cxl_region *cxlr, int *err);
+void rcxl_region_ref_free(struct cxl_region_ref *cxl_rr);
+int rcxl_dax_region_add(struct cxl_region *cxlr, u64 start, u64 end);
+bool rcxl_is_region(struct device *dev);
+bool rcxl_cpu_cache_invalidate_memregion(u64 start, u64 len);
 int rcxl_root_regions_lock(struct cxl_root_decoder *cxlrd, bool interruptible);
 void rcxl_root_regions_unlock(struct cxl_root_decoder *cxlrd);
 

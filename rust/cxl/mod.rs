@@ -27,6 +27,8 @@ use kernel::{
 pub(crate) enum DeviceType {
     /// A `cxl_dax_region` device, the dax side of a CXL RAM region.
     DaxRegion,
+    /// A `regionZ` device.
+    Region,
 }
 
 impl DeviceType {
@@ -34,6 +36,8 @@ impl DeviceType {
         match self {
             // SAFETY: The shim only returns a constant.
             DeviceType::DaxRegion => unsafe { glue::rcxl_device_type_dax_region() },
+            // CAST: A small constant of `cxl.h`.
+            DeviceType::Region => cxl_bindings::CXL_DEVICE_REGION as i32,
         }
     }
 }
@@ -86,7 +90,7 @@ impl DaxRegionInfo {
 }
 
 /// The raw `struct device *` behind a [`Device`].
-fn raw_device<Ctx: device::DeviceContext>(dev: &Device<Ctx>) -> *mut glue::RawDevice {
+pub(crate) fn raw_device<Ctx: device::DeviceContext>(dev: &Device<Ctx>) -> *mut glue::RawDevice {
     // CAST: `Device` is `#[repr(transparent)]` over `Opaque<bindings::device>`, so a reference to it
     // is a pointer to the `struct device`; `Device::as_raw()` does the same but is private to the
     // kernel crate.

@@ -39,6 +39,8 @@ pub(crate) trait Provider {
     /// Removes every region of `rd`; `dying` when the root decoder itself goes away (no more
     /// regions may be created on it).
     fn remove_regions(rd: &RootDecoder, dying: bool);
+    /// The endpoint decoder is being unregistered: it leaves its region.
+    fn decoder_unregister(cxled: &crate::topology::EndpointDecoder);
 }
 
 /// The sysfs attributes of the glue (`enum rcxl_attr`).
@@ -178,6 +180,13 @@ impl RegionWrite {
         to_result(unsafe { bindings::down_write_killable(region_rwsem()) })?;
         Ok(Self(PhantomData))
     }
+
+    /// Takes the lock for writing whatever signals are pending (`guard(rwsem_write)`).
+    pub(crate) fn lock_uninterruptible() -> Self {
+        // SAFETY: The core initializes `cxl_rwsem` statically.
+        unsafe { bindings::down_write(region_rwsem()) };
+        Self(PhantomData)
+    }
 }
 
 impl Drop for RegionWrite {
@@ -291,6 +300,24 @@ impl RootDecoder {
                 (*self.decoder()).interleave_ways,
                 (*self.decoder()).interleave_granularity,
             )
+        }
+    }
+
+    /// The root port (`cxlrd_to_port()`).
+    pub(crate) fn port(&self) -> &crate::topology::Port {
+        // SAFETY: A root decoder's parent is the CXL root port, which outlives it.
+        unsafe { crate::topology::Port::from_dev((*self.decoder()).dev.parent) }
+    }
+
+    /// Target `i` of the root decoder: the host bridge dport at interleave position `i`.
+    pub(crate) fn target(&self, i: usize) -> Option<&crate::topology::Dport> {
+        // SAFETY: The root decoder is live; its target list is set at enumeration.
+        unsafe {
+            let sd = &raw mut (*self.raw()).cxlsd;
+            if i >= (*sd).nr_targets as usize {
+                return None;
+            }
+            crate::topology::Dport::from_raw(*(*sd).target.as_ptr().add(i))
         }
     }
 
@@ -526,13 +553,182 @@ impl Region {
     /// # Safety
     ///
     /// `p` points to a live region of ours that outlives `'a`.
-    unsafe fn from_raw<'a>(p: *mut c::cxl_region) -> &'a Self {
+    pub(crate) unsafe fn from_raw<'a>(p: *mut c::cxl_region) -> &'a Self {
         // SAFETY: `Self` is transparent over the C structure; the caller guarantees liveness.
         unsafe { &*p.cast() }
     }
 
     fn raw(&self) -> *mut c::cxl_region {
         self.0.get()
+    }
+
+    /// The raw pointer, for identity and the C structures that point at regions.
+    pub(crate) fn as_raw(&self) -> *mut c::cxl_region {
+        self.raw()
+    }
+
+    /// The region's `struct device`.
+    pub(crate) fn dev_raw(&self) -> *mut bindings::device {
+        self.dev()
+    }
+
+    /// The region a bound device is, if it is one of ours.
+    pub(crate) fn from_device<'a, Ctx: kernel::device::DeviceContext>(
+        dev: &'a kernel::device::Device<Ctx>,
+    ) -> Option<&'a Region> {
+        let raw = crate::cxl::raw_device(dev).cast::<bindings::device>();
+        // SAFETY: `raw` is a live device for `'a`; a device of our region type is embedded in a
+        // region of ours.
+        unsafe {
+            c::rcxl_is_region(raw.cast())
+                .then(|| Region::from_raw(kernel::container_of!(raw, c::cxl_region, dev)))
+        }
+    }
+
+    /// The endpoint decoder at interleave position `pos`.
+    pub(crate) fn target<'a>(
+        &'a self,
+        _: &'a impl RegionLocked,
+        pos: usize,
+    ) -> Option<&'a crate::topology::EndpointDecoder> {
+        // SAFETY: `targets[]` is guarded by `cxl_rwsem.region`, held; a set target stays
+        // registered while the lock is held (its unregistration detaches under the lock).
+        unsafe {
+            let t = *(*self.params()).targets.get(pos)?;
+            (!t.is_null()).then(|| crate::topology::EndpointDecoder::from_raw(t))
+        }
+    }
+
+    /// Sets or clears the target at `pos` (bounds checked by the caller against the ways).
+    pub(crate) fn set_target(
+        &self,
+        _: &RegionWrite,
+        pos: usize,
+        t: Option<&crate::topology::EndpointDecoder>,
+    ) {
+        let p = t.map_or(ptr::null_mut(), |t| t.as_raw());
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe {
+            if let Some(slot) = (*self.params()).targets.get_mut(pos) {
+                *slot = p;
+            }
+        }
+    }
+
+    /// The number of attached targets.
+    pub(crate) fn nr_targets(&self, _: &impl RegionLocked) -> i32 {
+        // SAFETY: As in `state`.
+        unsafe { (*self.params()).nr_targets }
+    }
+
+    /// Sets the number of attached targets.
+    pub(crate) fn set_nr_targets(&self, _: &RegionWrite, n: i32) {
+        // SAFETY: As in `set_state`.
+        unsafe { (*self.params()).nr_targets = n };
+    }
+
+    /// The decoder target type of the region (`cxlr->type`, constant).
+    pub(crate) fn target_type(&self) -> u32 {
+        // SAFETY: Set before the device is added.
+        unsafe { (*self.raw()).type_ }
+    }
+
+    /// Whether flag bit `bit` (`CXL_REGION_F_*`) is set.
+    pub(crate) fn flag(&self, _: &impl RegionLocked, bit: u32) -> bool {
+        // SAFETY: `self` is live; every writer of the flags holds `cxl_rwsem.region` for writing.
+        unsafe { (*self.raw()).flags & (1 << bit) != 0 }
+    }
+
+    /// Sets or clears flag bit `bit`.
+    pub(crate) fn set_flag(&self, _: &RegionWrite, bit: u32, on: bool) {
+        // SAFETY: As in `flag`, held for writing.
+        unsafe {
+            if on {
+                (*self.raw()).flags |= 1 << bit;
+            } else {
+                (*self.raw()).flags &= !(1 << bit);
+            }
+        }
+    }
+
+    /// Adds `cxled`'s performance to the region's access coordinates
+    /// (`cxl_region_perf_data_calculate()`).
+    pub(crate) fn perf_data_calculate(
+        &self,
+        _: &RegionWrite,
+        _: &crate::topology::DpaRead,
+        cxled: &crate::topology::EndpointDecoder,
+    ) {
+        // SAFETY: Both are live; the core function wants `cxl_rwsem.dpa` (held) and writes the
+        // coordinates under `cxl_rwsem.region` (held for writing).
+        unsafe { c::cxl_region_perf_data_calculate(self.raw(), cxled.as_raw()) };
+    }
+
+    /// `cxl_region_shared_upstream_bandwidth_update()`, once every target is attached.
+    pub(crate) fn shared_upstream_bandwidth_update(&self, _: &RegionWrite) {
+        // SAFETY: The region is live with all targets set, under `cxl_rwsem.region`.
+        unsafe { c::cxl_region_shared_upstream_bandwidth_update(self.raw()) };
+    }
+
+    /// Invalidates the CPU caches over the region (`cxl_region_invalidate_memregion()`).
+    /// Without a way to do it, as in a VM, this fails with a warning unless the kernel was
+    /// built with `CONFIG_CXL_REGION_INVALIDATION_TEST`.
+    pub(crate) fn invalidate_memregion(&self, g: &impl RegionLocked) -> Result {
+        let (start, len) = self.hpa(g).map_or((0, 0), |h| (h.start, h.size()));
+        // SAFETY: Only flushes caches over the given physical range.
+        if len != 0 && unsafe { c::rcxl_cpu_cache_invalidate_memregion(start, len) } {
+            return Ok(());
+        }
+        if cfg!(CONFIG_CXL_REGION_INVALIDATION_TEST) {
+            return Ok(());
+        }
+        kernel::warn_on!(true);
+        Err(ENXIO)
+    }
+
+    /// Unbinds the region driver (`device_release_driver()`); takes the device lock, so the
+    /// caller holds no region lock.
+    pub(crate) fn release_driver(&self) {
+        // SAFETY: The device is registered or being unregistered; either is allowed.
+        unsafe { bindings::device_release_driver(self.dev()) };
+    }
+
+    /// A counted reference to the region (`get_device()`), dropped with the returned value.
+    pub(crate) fn get(&self) -> HeldRegion {
+        // SAFETY: The region is live.
+        unsafe { bindings::get_device(self.dev()) };
+        HeldRegion(self.raw())
+    }
+
+    /// Adds the `dax_regionZ` child over the committed HPA range, removed when the region driver
+    /// unbinds (`devm_cxl_add_dax_region()`). `-ENXIO` when not committed.
+    pub(crate) fn add_dax_region(&self) -> Result {
+        let hpa = {
+            let g = RegionRead::lock()?;
+            if self.state(&g) != ConfigState::Commit {
+                return Err(ENXIO);
+            }
+            self.hpa(&g).ok_or(ENXIO)?
+        };
+        // SAFETY: The region is bound to our driver (the devm action needs a bound device).
+        to_result(unsafe { c::rcxl_dax_region_add(self.raw(), hpa.start, hpa.end) })
+    }
+
+    /// Whether part of the HPA range is already System RAM (`walk_iomem_res_desc()`).
+    pub(crate) fn overlaps_system_ram(&self, hpa: Range) -> bool {
+        // SAFETY: Only walks the resource tree; the callback returns 1 at the first match.
+        unsafe {
+            bindings::walk_iomem_res_desc(
+                // CAST: Small constants of `ioport.h` (the flags fit 32 bits).
+                bindings::IORES_DESC_NONE as kernel::ffi::c_ulong,
+                (bindings::IORESOURCE_SYSTEM_RAM | bindings::IORESOURCE_BUSY)
+                    as kernel::ffi::c_ulong,
+                hpa.start,
+                hpa.end,
+                ptr::null_mut(),
+                Some(found_one),
+            ) > 0
+        }
     }
 
     fn dev(&self) -> *mut bindings::device {
@@ -580,7 +776,7 @@ impl Region {
     }
 
     /// Sets the configuration state.
-    pub(crate) fn set_state(&self, _: &mut RegionWrite, state: ConfigState) {
+    pub(crate) fn set_state(&self, _: &RegionWrite, state: ConfigState) {
         // SAFETY: The parameters are guarded by `cxl_rwsem.region`, held for writing.
         unsafe { (*self.params()).state = state.to_raw() };
     }
@@ -605,7 +801,7 @@ impl Region {
     }
 
     /// Sets the interleave ways; the `targetN` files follow. On failure nothing changes.
-    pub(crate) fn set_interleave_ways(&self, _: &mut RegionWrite, ways: i32) -> Result {
+    pub(crate) fn set_interleave_ways(&self, _: &RegionWrite, ways: i32) -> Result {
         // SAFETY: As in `set_state`.
         let save = unsafe { (*self.params()).interleave_ways };
         // SAFETY: As in `set_state`.
@@ -620,7 +816,7 @@ impl Region {
     }
 
     /// Sets the interleave granularity.
-    pub(crate) fn set_interleave_granularity(&self, _: &mut RegionWrite, gran: i32) {
+    pub(crate) fn set_interleave_granularity(&self, _: &RegionWrite, gran: i32) {
         // SAFETY: As in `set_state`.
         unsafe { (*self.params()).interleave_granularity = gran };
     }
@@ -640,7 +836,7 @@ impl Region {
 
     /// Allocates `size` bytes of HPA from the root decoder's window, 256 MiB aligned
     /// (`alloc_free_mem_region()`), and records it.
-    pub(crate) fn alloc_hpa(&self, _: &mut RegionWrite, size: u64) -> Result {
+    pub(crate) fn alloc_hpa(&self, _: &RegionWrite, size: u64) -> Result {
         let rd = self.root_decoder();
         let size = usize::try_from(size).map_err(|_| ERANGE)?;
         // CAST: 256 MiB fits any `usize` the kernel runs on.
@@ -668,7 +864,7 @@ impl Region {
     }
 
     /// Returns the HPA to the window (`free_hpa()` without the state checks).
-    pub(crate) fn release_hpa(&self, _: &mut RegionWrite) {
+    pub(crate) fn release_hpa(&self, _: &RegionWrite) {
         self.release_hpa_raw();
     }
 
@@ -721,6 +917,40 @@ impl Region {
         // SAFETY: As in `state`.
         unsafe { (*self.params()).cache_size }
     }
+}
+
+/// `CXL_REGION_F_LOCK`: the region's decoders are locked by firmware or an accelerator driver.
+pub(crate) const REGION_F_LOCK: u32 = c::CXL_REGION_F_LOCK;
+/// `CXL_REGION_F_NEEDS_RESET`: a decoder reset was interrupted.
+pub(crate) const REGION_F_NEEDS_RESET: u32 = c::CXL_REGION_F_NEEDS_RESET;
+/// `CXL_REGION_F_NORMALIZED_ADDRESSING`.
+pub(crate) const REGION_F_NORMALIZED_ADDRESSING: u32 = c::CXL_REGION_F_NORMALIZED_ADDRESSING;
+
+/// A counted reference to a region, dropped with it.
+pub(crate) struct HeldRegion(*mut c::cxl_region);
+
+impl HeldRegion {
+    /// The region.
+    pub(crate) fn region(&self) -> &Region {
+        // SAFETY: The reference keeps the region allocated.
+        unsafe { Region::from_raw(self.0) }
+    }
+}
+
+impl Drop for HeldRegion {
+    fn drop(&mut self) {
+        // SAFETY: Drops the reference `Region::get` took.
+        unsafe { bindings::put_device(Region::from_raw(self.0).dev()) };
+    }
+}
+
+/// A `walk_iomem_res_desc()` callback that stops at the first resource.
+///
+/// # Safety
+///
+/// Called by the resource walk; touches nothing.
+unsafe extern "C" fn found_one(_: *mut bindings::resource, _: *mut kernel::ffi::c_void) -> c_int {
+    1
 }
 
 /// Reserves a global region id (`memregion_alloc()`).
@@ -910,11 +1140,16 @@ unsafe extern "C" fn rcxl_rs_remove_regions(cxlrd: *mut c::cxl_root_decoder) {
 #[no_mangle]
 unsafe extern "C" fn rcxl_rs_decoder_detach(
     _cxlr: *mut c::cxl_region,
-    _cxled: *mut c::cxl_endpoint_decoder,
+    cxled: *mut c::cxl_endpoint_decoder,
     _pos: c_int,
     _mode: c_int,
 ) -> c_int {
-    // No target attach yet: no endpoint decoder is ever part of a region of ours.
+    // The core calls this from `cxld_unregister()` only: (NULL, cxled, -1, DETACH_INVALIDATE).
+    if !cxled.is_null() {
+        // SAFETY: The core passes a live endpoint decoder.
+        let cxled = unsafe { crate::topology::EndpointDecoder::from_raw(cxled) };
+        <crate::RegionProvider as Provider>::decoder_unregister(cxled);
+    }
     0
 }
 

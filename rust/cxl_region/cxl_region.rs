@@ -30,6 +30,11 @@ mod interleave;
 #[path = "../cxl/sysfs_input.rs"]
 mod sysfs_input;
 
+#[path = "../cxl/topology.rs"]
+mod topology;
+
+mod attach;
+
 use core::fmt::Write;
 use kernel::{prelude::*, sync::atomic::Relaxed};
 use region_abi::{
@@ -43,22 +48,69 @@ module! {
     authors: ["CXL DCD Rust contributors"],
     description: "CXL regions (region provider)",
     license: "GPL",
-    imports_ns: ["CXL"],
+    alias: ["cxl:t6*"],
+    imports_ns: ["CXL", "DEVMEM"],
 }
 
 /// 256 MiB, the HPA and DPA allocation unit.
 const SZ_256M: u64 = 256 << 20;
 
-/// The module: its registration with the core.
+/// The module: its registration with the core and the region driver. Dropped in field order:
+/// the regions go with the provider, then the driver.
 struct CxlRegionModule {
     _provider: region_abi::Registration,
+    _driver: cxl::driver::Registration<CxlRegionDriver>,
 }
 
 impl kernel::Module for CxlRegionModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let provider = region_abi::Registration::new()?;
         Ok(Self {
-            _provider: region_abi::Registration::new()?,
+            _provider: provider,
+            _driver: cxl::driver::Registration::new()?,
         })
+    }
+}
+
+/// The `cxl_region` driver: a committed region gets its `dax_regionZ`.
+struct CxlRegionDriver;
+
+impl cxl::driver::Driver for CxlRegionDriver {
+    const NAME: &'static CStr = c"cxl_region";
+    const TYPE: cxl::DeviceType = cxl::DeviceType::Region;
+
+    /// `cxl_region_probe()` for RAM regions created through sysfs. Not ported yet: the node and
+    /// abstract-distance notifiers (memory-tier placement and node access attributes), the
+    /// debugfs poison files, EDAC.
+    fn probe(dev: &kernel::device::Device<kernel::device::Core<'_>>) -> Result {
+        let r = Region::from_device(dev).ok_or(ENODEV)?;
+        // `cxl_region_can_probe()`.
+        let hpa = {
+            let g = RegionRead::lock()?;
+            if r.state(&g) < ConfigState::Commit {
+                return Err(ENXIO);
+            }
+            if r.flag(&g, region_abi::REGION_F_NEEDS_RESET) {
+                pr_err!(
+                    "{}: failed to activate, re-commit region and retry\n",
+                    r.name().to_str().unwrap_or("?")
+                );
+                return Err(ENXIO);
+            }
+            if (0..r.nr_targets(&g) as usize)
+                .filter_map(|i| r.target(&g, i))
+                .any(|t| t.memdev().has_attach())
+            {
+                return Ok(());
+            }
+            r.hpa(&g).ok_or(ENXIO)?
+        };
+        match r.mode() {
+            // A region any part of which is already online as System RAM is not CXL's to manage.
+            Some(PartMode::Ram) if r.overlaps_system_ram(hpa) => Ok(()),
+            Some(PartMode::Ram) => r.add_dax_region(),
+            _ => Err(ENXIO),
+        }
     }
 }
 
@@ -135,7 +187,11 @@ impl Provider for RegionProvider {
     }
 
     fn remove_regions(rd: &RootDecoder, dying: bool) {
-        rd.remove_all_regions(dying, |_| {});
+        rd.remove_all_regions(dying, detach_all);
+    }
+
+    fn decoder_unregister(cxled: &topology::EndpointDecoder) {
+        attach::decoder_unregister(cxled);
     }
 }
 
@@ -183,6 +239,13 @@ fn create_region(rd: &RootDecoder, input: &StoreInput<'_>, mode: PartMode) -> Re
     Ok(())
 }
 
+/// The targets leave a region being unregistered (its sysfs is closed, so the ways are fixed).
+fn detach_all(r: &Region) {
+    for pos in 0..r.interleave_ways_unlocked().max(0) as usize {
+        let _ = attach::detach_target(r, pos);
+    }
+}
+
 /// `delete_region_store()`: unregisters the region whatever its state, as C does.
 fn delete_region(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
     let mut regions = rd.lock_regions()?;
@@ -191,7 +254,7 @@ fn delete_region(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
     if !sysfs_input::sysfs_streq(input.bytes(), region.name().to_bytes()) {
         return Err(ENODEV);
     }
-    regions.unregister_id(id, |_| {});
+    regions.unregister_id(id, detach_all);
     Ok(())
 }
 
@@ -247,39 +310,47 @@ fn show_target(r: &Region, g: &impl RegionLocked, pos: usize, out: &mut ShowBuf)
     if pos >= r.interleave(g).0 as usize {
         return Err(ENXIO);
     }
-    // No target can be attached yet.
-    emit(out, format_args!("\n"))
+    match r.target(g, pos) {
+        Some(t) => emit(out, format_args!("{}\n", t.name().to_str().unwrap_or(""))),
+        None => emit(out, format_args!("\n")),
+    }
 }
 
 fn region_store(r: &Region, attr: Attr, input: &StoreInput<'_>) -> Result {
     match attr {
         Attr::InterleaveWays => {
             let val = input.to_int()?;
-            let mut g = RegionWrite::lock()?;
-            set_interleave_ways(r, &mut g, val)
+            let g = RegionWrite::lock()?;
+            set_interleave_ways(r, &g, val)
         }
         Attr::InterleaveGranularity => {
             let val = input.to_int()?;
-            let mut g = RegionWrite::lock()?;
-            set_interleave_granularity(r, &mut g, val)
+            let g = RegionWrite::lock()?;
+            set_interleave_granularity(r, &g, val)
         }
         Attr::Size => {
             let val = input.to_u64()?;
-            let mut g = RegionWrite::lock()?;
+            let g = RegionWrite::lock()?;
             if val != 0 {
-                alloc_hpa(r, &mut g, val)
+                alloc_hpa(r, &g, val)
             } else {
-                free_hpa(r, &mut g)
+                free_hpa(r, &g)
             }
         }
-        Attr::Commit => commit_store(r, input),
-        Attr::Target(_) => Err(EOPNOTSUPP),
+        Attr::Commit => attach::commit_store(r, kernel::str::kstrtobool_bytes(input.bytes())?),
+        Attr::Target(pos) => {
+            if sysfs_input::sysfs_streq(input.bytes(), b"\n") {
+                attach::detach_target(r, pos)
+            } else {
+                attach::attach_target(r, input.bytes(), pos)
+            }
+        }
         _ => Err(EINVAL),
     }
 }
 
 /// `set_interleave_ways()`: value checks first, then `-EBUSY` once the HPA is allocated.
-fn set_interleave_ways(r: &Region, g: &mut RegionWrite, val: i32) -> Result {
+fn set_interleave_ways(r: &Region, g: &RegionWrite, val: i32) -> Result {
     let (root_ways, _) = r.root_decoder().interleave();
     interleave::check_region_ways(val, root_ways as u32).map_err(|_| EINVAL)?;
     if r.state(g) >= ConfigState::InterleaveActive {
@@ -289,7 +360,7 @@ fn set_interleave_ways(r: &Region, g: &mut RegionWrite, val: i32) -> Result {
 }
 
 /// `set_interleave_granularity()`.
-fn set_interleave_granularity(r: &Region, g: &mut RegionWrite, val: i32) -> Result {
+fn set_interleave_granularity(r: &Region, g: &RegionWrite, val: i32) -> Result {
     let (root_ways, root_gran) = r.root_decoder().interleave();
     interleave::check_region_granularity(val, root_ways as u32, root_gran as u32)
         .map_err(|_| EINVAL)?;
@@ -301,7 +372,7 @@ fn set_interleave_granularity(r: &Region, g: &mut RegionWrite, val: i32) -> Resu
 }
 
 /// `alloc_hpa()`.
-fn alloc_hpa(r: &Region, g: &mut RegionWrite, size: u64) -> Result {
+fn alloc_hpa(r: &Region, g: &RegionWrite, size: u64) -> Result {
     if let Some(hpa) = r.hpa(g) {
         // The same size again is a no-op; another one needs the old freed first.
         return if hpa.size() == size {
@@ -327,7 +398,7 @@ fn alloc_hpa(r: &Region, g: &mut RegionWrite, size: u64) -> Result {
 }
 
 /// `free_hpa()`.
-fn free_hpa(r: &Region, g: &mut RegionWrite) -> Result {
+fn free_hpa(r: &Region, g: &RegionWrite) -> Result {
     if r.hpa(g).is_none() {
         return Ok(());
     }
@@ -337,22 +408,4 @@ fn free_hpa(r: &Region, g: &mut RegionWrite) -> Result {
     r.release_hpa(g);
     r.set_state(g, ConfigState::Idle);
     Ok(())
-}
-
-/// `commit_store()`, as far as it goes without targets: 0 is a no-op on an uncommitted region;
-/// 1 needs every target attached (`-ENXIO` before that, which is all a region can be today).
-fn commit_store(r: &Region, input: &StoreInput<'_>) -> Result {
-    let commit = kernel::str::kstrtobool_bytes(input.bytes())?;
-    let g = RegionRead::lock()?;
-    if r.locked(&g) && !commit {
-        return Err(EPERM);
-    }
-    let state = r.state(&g);
-    if commit && state == ConfigState::Commit || !commit && state < ConfigState::Commit {
-        return Ok(());
-    }
-    if commit && state < ConfigState::Active {
-        return Err(ENXIO);
-    }
-    Err(EOPNOTSUPP)
 }

@@ -7,6 +7,7 @@
 #include "../cxl/glue.c"
 
 #include <linux/device.h>
+#include <linux/memregion.h>
 #include <linux/notifier.h>
 #include <linux/sysfs.h>
 
@@ -223,6 +224,110 @@ int rcxl_region_update_targets(struct cxl_region *cxlr)
 	return sysfs_update_group(&cxlr->dev.kobj, &rcxl_target_group);
 }
 
+/* alloc_region_ref() of region.c, after its HPA order check (done in Rust). */
+struct cxl_region_ref *rcxl_region_ref_alloc(struct cxl_port *port,
+					     struct cxl_region *cxlr, int *err)
+{
+	struct cxl_region_ref *cxl_rr;
+
+	cxl_rr = kzalloc_obj(*cxl_rr);
+	if (!cxl_rr) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	cxl_rr->port = port;
+	cxl_rr->region = cxlr;
+	cxl_rr->nr_targets = 1;
+	xa_init(&cxl_rr->endpoints);
+
+	*err = xa_insert(&port->regions, (unsigned long)cxlr, cxl_rr, GFP_KERNEL);
+	if (*err) {
+		kfree(cxl_rr);
+		return NULL;
+	}
+	return cxl_rr;
+}
+
+/* free_region_ref() of region.c, after the decoder was released (in Rust). */
+void rcxl_region_ref_free(struct cxl_region_ref *cxl_rr)
+{
+	xa_erase(&cxl_rr->port->regions, (unsigned long)cxl_rr->region);
+	xa_destroy(&cxl_rr->endpoints);
+	kfree(cxl_rr);
+}
+
+bool rcxl_is_region(struct device *dev)
+{
+	return dev->type == &rcxl_region_type;
+}
+
+/* Whether the CPU caches could be invalidated over [start, start + len). */
+bool rcxl_cpu_cache_invalidate_memregion(u64 start, u64 len)
+{
+	if (!cpu_cache_has_invalidate_memregion())
+		return false;
+	cpu_cache_invalidate_memregion(start, len);
+	return true;
+}
+
+static void rcxl_dax_region_release(struct device *dev)
+{
+	kfree(container_of(dev, struct cxl_dax_region, dev));
+}
+
+static const struct attribute_group *rcxl_dax_region_groups[] = {
+	&cxl_base_attribute_group,
+	NULL,
+};
+
+static const struct device_type rcxl_dax_region_type = {
+	.name = "cxl_dax_region",
+	.release = rcxl_dax_region_release,
+	.groups = rcxl_dax_region_groups,
+};
+
+static struct lock_class_key rcxl_dax_region_key;
+
+static void rcxl_dax_region_unregister(void *dev)
+{
+	device_unregister(dev);
+}
+
+/*
+ * devm_cxl_add_dax_region() of region_dax.c without the state check (done in Rust under the
+ * lock): the dax_regionZ child that dax_cxl binds, removed with the region driver's binding.
+ */
+int rcxl_dax_region_add(struct cxl_region *cxlr, u64 start, u64 end)
+{
+	struct cxl_dax_region *cxlr_dax;
+	struct device *dev;
+	int rc;
+
+	cxlr_dax = kzalloc_obj(*cxlr_dax);
+	if (!cxlr_dax)
+		return -ENOMEM;
+	cxlr_dax->hpa_range.start = start;
+	cxlr_dax->hpa_range.end = end;
+	cxlr_dax->cxlr = cxlr;
+
+	dev = &cxlr_dax->dev;
+	device_initialize(dev);
+	lockdep_set_class(&dev->mutex, &rcxl_dax_region_key);
+	device_set_pm_not_required(dev);
+	dev->parent = &cxlr->dev;
+	dev->bus = &cxl_bus_type;
+	dev->type = &rcxl_dax_region_type;
+
+	rc = dev_set_name(dev, "dax_region%d", cxlr->id);
+	if (!rc)
+		rc = device_add(dev);
+	if (rc) {
+		put_device(dev);
+		return rc;
+	}
+	return devm_add_action_or_reset(&cxlr->dev, rcxl_dax_region_unregister, dev);
+}
+
 int rcxl_root_regions_lock(struct cxl_root_decoder *cxlrd, bool interruptible)
 {
 	if (interruptible)
@@ -245,6 +350,7 @@ static int rcxl_decoder_detach(struct cxl_region *cxlr,
 
 static const struct cxl_region_provider rcxl_provider = {
 	.region_type = &rcxl_region_type,
+	.dax_region_type = &rcxl_dax_region_type,
 	.decoder_detach = rcxl_decoder_detach,
 	.kill_regions = rcxl_rs_kill_regions,
 };

@@ -1,0 +1,774 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The CXL port topology as region attach walks it: ports, the per-memdev `cxl_ep` links,
+//! downstream ports, memdevs, endpoint and port decoders, and the per-port region references
+//! (`struct cxl_region_ref`). Only `cxl_region` includes this file.
+//!
+//! # Lifetimes and locking
+//!
+//! As in `drivers/cxl/core/region.c`: everything reachable from a region's targets stays
+//! registered while `cxl_rwsem.region` is held, because endpoint decoder unregistration detaches
+//! from its region under that lock first, and ports outlive what is below them. The mutable state
+//! here (decoder programming, target lists, region references, `cxled->pos`) is guarded by
+//! `cxl_rwsem.region` held for writing, which the mutators ask for.
+
+use crate::cxl::cxl_bindings as c;
+use crate::cxl::Range;
+use crate::region_abi::{Region, RegionLocked, RegionWrite};
+use core::{marker::PhantomData, ptr};
+use kernel::{bindings, error::to_result, ffi::c_void, prelude::*, str::CStr, types::Opaque};
+
+macro_rules! transparent {
+    ($(#[$m:meta])* $name:ident, $c:ty) => {
+        $(#[$m])*
+        #[repr(transparent)]
+        pub(crate) struct $name(Opaque<$c>);
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                ptr::eq(self, other)
+            }
+        }
+
+        impl $name {
+            fn raw(&self) -> *mut $c {
+                self.0.get()
+            }
+
+            /// The C structure, for reading fields that do not change while the caller's lock
+            /// is held (writes go through [`Self::raw`], never while this borrow lives).
+            fn c(&self) -> &$c {
+                // SAFETY: `self` is live (see the module documentation); see above for aliasing.
+                unsafe { &*self.0.get() }
+            }
+
+            /// # Safety
+            ///
+            /// `p` is null or valid for `'a`.
+            // Not every type of the macro needs it.
+            #[allow(dead_code)]
+            unsafe fn opt<'a>(p: *mut $c) -> Option<&'a Self> {
+                // SAFETY: Per the contract; `Self` is transparent over the C type.
+                (!p.is_null()).then(|| unsafe { &*p.cast::<Self>() })
+            }
+        }
+    };
+}
+
+transparent!(
+    /// A CXL port (`struct cxl_port`).
+    Port,
+    c::cxl_port
+);
+transparent!(
+    /// A downstream port (`struct cxl_dport`), compared by identity.
+    Dport,
+    c::cxl_dport
+);
+transparent!(
+    /// A memdev's link through a port (`struct cxl_ep`).
+    Ep,
+    c::cxl_ep
+);
+transparent!(
+    /// A memdev (`struct cxl_memdev`), compared by identity.
+    Memdev,
+    c::cxl_memdev
+);
+transparent!(
+    /// An endpoint decoder (`struct cxl_endpoint_decoder`).
+    EndpointDecoder,
+    c::cxl_endpoint_decoder
+);
+transparent!(
+    /// The decoder a region uses at a port (`struct cxl_decoder`): the endpoint decoder at the
+    /// endpoint port, a switch decoder above it.
+    PortDecoder,
+    c::cxl_decoder
+);
+transparent!(
+    /// A region's state at one port (`struct cxl_region_ref`).
+    RegionRef,
+    c::cxl_region_ref
+);
+
+/// The device behind a pointer-sized xarray key.
+fn key<T>(p: *const T) -> usize {
+    p as usize
+}
+
+impl Port {
+    /// # Safety
+    ///
+    /// `dev` is the device of a live CXL port that outlives `'a`.
+    pub(crate) unsafe fn from_dev<'a>(dev: *mut bindings::device) -> &'a Port {
+        // SAFETY: Per the contract.
+        unsafe { &*c::to_cxl_port(dev.cast()).cast::<Port>() }
+    }
+
+    /// The parent port (`to_cxl_port(port->dev.parent)`); `None` for the root.
+    pub(crate) fn parent(&self) -> Option<&Port> {
+        if self.is_root() {
+            return None;
+        }
+        // SAFETY: Every CXL port but the root has a CXL port as parent, which outlives it.
+        unsafe { Port::opt(c::to_cxl_port(self.c().dev.parent)) }
+    }
+
+    /// `is_cxl_root()`.
+    pub(crate) fn is_root(&self) -> bool {
+        ptr::eq(self.c().uport_dev, self.c().dev.parent)
+    }
+
+    /// The port's name.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: Registered ports have a name that lives as long as they do.
+        unsafe { CStr::from_char_ptr(self.c().dev.kobj.name) }
+    }
+
+    /// The memdev's link through this port (`cxl_ep_load()`).
+    pub(crate) fn ep(&self, md: &Memdev) -> Option<&Ep> {
+        // SAFETY: `endpoints` is keyed by the memdev's device; entries live while the memdev is
+        // attached below this port, which the caller's lock ensures.
+        unsafe {
+            Ep::opt(
+                bindings::xa_load(
+                    (&raw mut (*self.raw()).endpoints).cast(),
+                    key(&raw mut (*md.raw()).dev),
+                )
+                .cast(),
+            )
+        }
+    }
+
+    /// The downstream port of this port that leads to `dev` (`cxl_find_dport_by_dev()`).
+    pub(crate) fn dport_by_dev(&self, dev: *mut bindings::device) -> Option<&Dport> {
+        // SAFETY: `dports` is keyed by the dport device; dports live as long as their port.
+        unsafe {
+            Dport::opt(bindings::xa_load((&raw mut (*self.raw()).dports).cast(), key(dev)).cast())
+        }
+    }
+
+    /// The host bridge device above this port.
+    pub(crate) fn host_bridge(&self) -> *mut bindings::device {
+        self.c().host_bridge.cast()
+    }
+
+    /// Interleave capabilities of the port's HDM decoders: the `iw_cap_mask` of supported ways
+    /// and the `interleave_mask` of HPA bits it can decode (`struct cxl_hdm`, the port's driver
+    /// data); `None` for a port without HDM decoders.
+    pub(crate) fn hdm_caps(&self) -> Option<(u64, u32)> {
+        // SAFETY: A port with decoders is bound to `cxl_port`, whose driver data is its
+        // `struct cxl_hdm`, set before any decoder is added and freed after they are removed.
+        unsafe {
+            let hdm =
+                bindings::dev_get_drvdata((&raw mut (*self.raw()).dev).cast()).cast::<c::cxl_hdm>();
+            (!hdm.is_null()).then(|| ((*hdm).iw_cap_mask as u64, (*hdm).interleave_mask))
+        }
+    }
+
+    /// The region's reference at this port (`cxl_rr_load()`).
+    pub(crate) fn region_ref<'a>(
+        &'a self,
+        r: &Region,
+        _: &'a impl RegionLocked,
+    ) -> Option<&'a RegionRef> {
+        // SAFETY: `regions` is keyed by region pointer and changed only under `cxl_rwsem.region`
+        // held for writing; entries live until `free_region_ref`.
+        unsafe {
+            RegionRef::opt(
+                bindings::xa_load((&raw mut (*self.raw()).regions).cast(), key(r.as_raw())).cast(),
+            )
+        }
+    }
+
+    /// The regions referenced at this port, in key order; `f` returns `false` to stop.
+    pub(crate) fn for_each_region_ref(
+        &self,
+        _: &impl RegionLocked,
+        mut f: impl FnMut(&RegionRef) -> bool,
+    ) {
+        let mut index: usize = 0;
+        // SAFETY: `self` is live; only the address of the field is taken.
+        let xa = unsafe { (&raw mut (*self.raw()).regions).cast::<bindings::xarray>() };
+        // SAFETY: As in `region_ref`.
+        let mut p = unsafe { bindings::xa_find(xa, &mut index, usize::MAX, bindings::XA_PRESENT) };
+        while !p.is_null() {
+            // SAFETY: As in `region_ref`.
+            if !f(unsafe { &*p.cast::<RegionRef>() }) {
+                return;
+            }
+            // SAFETY: As above.
+            p = unsafe {
+                bindings::xa_find_after(xa, &mut index, usize::MAX, bindings::XA_PRESENT)
+            };
+        }
+    }
+
+    /// A new region reference for `r` at this port (`alloc_region_ref()` without the HPA order
+    /// check): `nr_targets` 1, no decoder yet.
+    pub(crate) fn alloc_region_ref<'a>(
+        &'a self,
+        r: &Region,
+        _: &'a RegionWrite,
+    ) -> Result<&'a RegionRef> {
+        let mut err = 0;
+        // SAFETY: The port is live; the glue inserts into `regions` under our write lock.
+        let p = unsafe { c::rcxl_region_ref_alloc(self.raw(), r.as_raw(), &mut err) };
+        to_result(err)?;
+        // SAFETY: Success returns a valid new reference, owned by the port's list.
+        unsafe { RegionRef::opt(p) }.ok_or(ENOMEM)
+    }
+
+    /// The first switch decoder of this port that can host a new region (`match_free_decoder()`):
+    /// the next one to commit (id `commit_end + 1`), not reserved by a region, and every decoder
+    /// below it enabled (no out-of-order shutdown).
+    pub(crate) fn free_decoder<'a>(&'a self, _: &'a RegionWrite) -> Option<&'a PortDecoder> {
+        // SAFETY: The port is live; the match callback only reads decoders under our lock.
+        let dev = unsafe {
+            bindings::device_find_child(
+                (&raw mut (*self.raw()).dev).cast(),
+                ptr::null(),
+                Some(match_free_decoder),
+            )
+        };
+        if dev.is_null() {
+            return None;
+        }
+        // The decoder stays registered as long as the endpoint decoder that needs it, whose
+        // unregistration takes `cxl_rwsem.region`; the extra reference is not needed (as in C).
+        // SAFETY: `device_find_child` returned a referenced switch decoder.
+        unsafe {
+            bindings::put_device(dev);
+            PortDecoder::opt(c::to_cxl_decoder(dev.cast()))
+        }
+    }
+}
+
+/// `check_commit_order()`: every decoder from the candidate down must be enabled.
+///
+/// # Safety
+///
+/// Called by `device_for_each_child_reverse_from()` with a decoder of a live port.
+unsafe extern "C" fn check_commit_order(dev: *mut bindings::device, _: *mut c_void) -> i32 {
+    // SAFETY: Called for children of a port, which are its decoders.
+    let cxld = unsafe { c::to_cxl_decoder(dev.cast()) };
+    // SAFETY: A live decoder.
+    if unsafe { (*cxld).flags } & c::RCXL_DECODER_F_ENABLE == 0 {
+        return EBUSY.to_errno();
+    }
+    0
+}
+
+/// `match_free_decoder()`.
+///
+/// # Safety
+///
+/// Called by `device_find_child()` with a child of a live port.
+unsafe extern "C" fn match_free_decoder(dev: *mut bindings::device, _: *const c_void) -> i32 {
+    // SAFETY: Called for each child of a live port.
+    unsafe {
+        if !c::is_switch_decoder(dev.cast()) {
+            return 0;
+        }
+        let port = c::to_cxl_port((*dev).parent.cast());
+        let cxld = c::to_cxl_decoder(dev.cast());
+        if (*cxld).id != (*port).commit_end + 1 || !(*cxld).region.is_null() {
+            return 0;
+        }
+        let rc = bindings::device_for_each_child_reverse_from(
+            (*dev).parent,
+            dev,
+            ptr::null_mut(),
+            Some(check_commit_order),
+        );
+        i32::from(rc == 0)
+    }
+}
+
+impl Ep {
+    /// The next port down towards the memdev; `None` at the endpoint port.
+    pub(crate) fn next(&self) -> Option<&Port> {
+        // SAFETY: A child port outlives the `cxl_ep` that names it.
+        unsafe { Port::opt(self.c().next) }
+    }
+
+    /// The downstream port the memdev is reached through.
+    pub(crate) fn dport(&self) -> &Dport {
+        // SAFETY: Set when the link is made; the dport outlives it.
+        unsafe { &*self.c().dport.cast::<Dport>() }
+    }
+}
+
+impl Dport {
+    /// # Safety
+    ///
+    /// `p` is null or a live dport for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut c::cxl_dport) -> Option<&'a Dport> {
+        // SAFETY: Per the contract.
+        unsafe { Dport::opt(p) }
+    }
+
+    /// The port id a target list names it by.
+    pub(crate) fn port_id(&self) -> i32 {
+        self.c().port_id
+    }
+}
+
+impl Memdev {
+    /// Whether the device is a restricted CXL device (RCH/RCD topology).
+    pub(crate) fn is_rcd(&self) -> bool {
+        // SAFETY: A registered memdev has its device state.
+        unsafe { (*self.c().cxlds).rcd }
+    }
+
+    /// Whether an accelerator driver attached to the memdev manages its regions.
+    pub(crate) fn has_attach(&self) -> bool {
+        !self.c().attach.is_null()
+    }
+
+    /// The mode of partition `part`, if it exists.
+    pub(crate) fn part_mode(&self, part: i32) -> Option<u32> {
+        let part = usize::try_from(part).ok()?;
+        // SAFETY: A registered memdev has its device state; `nr_partitions` bounds `part`.
+        unsafe {
+            let cxlds = self.c().cxlds;
+            (part < (*cxlds).nr_partitions as usize).then(|| (*cxlds).part[part].mode)
+        }
+    }
+}
+
+impl EndpointDecoder {
+    /// The endpoint decoder named `name` on the CXL bus, held until the returned guard drops
+    /// (`bus_find_device_by_name()` + `is_endpoint_decoder()`): `-ENODEV` when there is no such
+    /// device, `-EINVAL` when it is not an endpoint decoder.
+    pub(crate) fn find(name: &[u8]) -> Result<DeviceRef<EndpointDecoder>> {
+        // `bus_find_device_by_name()` compares with `sysfs_streq()`, which stops at a NUL; the
+        // store buffer is NUL-terminated by sysfs.
+        // SAFETY: `name` is NUL-terminated (see above); the bus is registered.
+        let dev = unsafe {
+            bindings::bus_find_device(
+                (&raw const c::cxl_bus_type).cast(),
+                ptr::null_mut(),
+                name.as_ptr().cast(),
+                Some(bindings::device_match_name),
+            )
+        };
+        if dev.is_null() {
+            return Err(ENODEV);
+        }
+        // SAFETY: `dev` is a referenced, live device of the CXL bus.
+        if !unsafe { c::is_endpoint_decoder(dev.cast()) } {
+            // SAFETY: Drops the reference `bus_find_device` took.
+            unsafe { bindings::put_device(dev) };
+            return Err(EINVAL);
+        }
+        // SAFETY: As above, an endpoint decoder.
+        let p = unsafe { c::to_cxl_endpoint_decoder(dev.cast()) };
+        Ok(DeviceRef {
+            dev,
+            obj: p.cast(),
+            _t: PhantomData,
+        })
+    }
+
+    /// # Safety
+    ///
+    /// `p` is a live endpoint decoder for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut c::cxl_endpoint_decoder) -> &'a Self {
+        // SAFETY: Per the contract.
+        unsafe { &*p.cast::<Self>() }
+    }
+
+    /// The raw pointer, for the region's target array.
+    pub(crate) fn as_raw(&self) -> *mut c::cxl_endpoint_decoder {
+        self.raw()
+    }
+
+    /// The device name.
+    pub(crate) fn name(&self) -> &CStr {
+        self.decoder().name()
+    }
+
+    /// The endpoint port (`cxled_to_port()`).
+    pub(crate) fn port(&self) -> &Port {
+        // SAFETY: An endpoint decoder's parent is its endpoint port, which outlives it.
+        unsafe { &*c::to_cxl_port(self.c().cxld.dev.parent).cast::<Port>() }
+    }
+
+    /// The memdev (`cxled_to_memdev()`).
+    pub(crate) fn memdev(&self) -> &Memdev {
+        // SAFETY: The endpoint port's `uport_dev` is the memdev's device; the memdev outlives
+        // its endpoint port.
+        unsafe {
+            &*kernel::container_of!(
+                self.port().c().uport_dev.cast::<bindings::device>(),
+                c::cxl_memdev,
+                dev
+            )
+            .cast::<Memdev>()
+        }
+    }
+
+    /// The decoder as the endpoint port's region decoder.
+    pub(crate) fn decoder(&self) -> &PortDecoder {
+        // SAFETY: `PortDecoder` is transparent over the embedded `cxld`.
+        unsafe { &*(&raw mut (*self.raw()).cxld).cast::<PortDecoder>() }
+    }
+
+    /// The partition index, negative once the decoder is being torn down.
+    pub(crate) fn part(&self, _: &impl RegionLocked) -> i32 {
+        self.c().part
+    }
+
+    /// Marks the decoder dead (`cxled->part = -1`, `DETACH_INVALIDATE`).
+    pub(crate) fn invalidate(&self, _: &RegionWrite) {
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe { (*self.raw()).part = -1 };
+    }
+
+    /// The interleave position in its region.
+    pub(crate) fn pos(&self, _: &impl RegionLocked) -> i32 {
+        self.c().pos
+    }
+
+    /// Sets the interleave position.
+    pub(crate) fn set_pos(&self, _: &RegionWrite, pos: i32) {
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe { (*self.raw()).pos = pos };
+    }
+
+    /// The size of the DPA allocation, 0 without one (caller holds `cxl_rwsem.dpa`).
+    pub(crate) fn dpa_size(&self, _: &DpaRead) -> u64 {
+        let res = self.c().dpa_res;
+        if res.is_null() {
+            return 0;
+        }
+        // SAFETY: `dpa_res` is guarded by `cxl_rwsem.dpa`, held.
+        unsafe { (*res).end - (*res).start + 1 }
+    }
+
+    /// Whether the decoder has a DPA allocation.
+    pub(crate) fn has_dpa(&self, _: &DpaRead) -> bool {
+        !self.c().dpa_res.is_null()
+    }
+}
+
+/// A referenced device of type `T`; the reference drops with it.
+pub(crate) struct DeviceRef<T> {
+    dev: *mut bindings::device,
+    obj: *mut T,
+    _t: PhantomData<T>,
+}
+
+impl<T> core::ops::Deref for DeviceRef<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: The reference keeps the device, and the object embedding it, alive.
+        unsafe { &*self.obj }
+    }
+}
+
+impl<T> Drop for DeviceRef<T> {
+    fn drop(&mut self) {
+        // SAFETY: The reference was taken by `bus_find_device`.
+        unsafe { bindings::put_device(self.dev) };
+    }
+}
+
+impl PortDecoder {
+    /// The device name.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: Registered decoders have a name that lives as long as they do.
+        unsafe { CStr::from_char_ptr(self.c().dev.kobj.name) }
+    }
+
+    /// The region this decoder is assigned to, as a raw pointer for comparison.
+    pub(crate) fn region_ptr(&self, _: &impl RegionLocked) -> *mut c::cxl_region {
+        self.c().region
+    }
+
+    /// The region this decoder is assigned to. Only this module assigns decoders, so it is one
+    /// of ours; it stays live while it holds the decoder, which needs the caller's lock to end.
+    pub(crate) fn region<'a>(&'a self, _: &'a impl RegionLocked) -> Option<&'a Region> {
+        let r = self.c().region;
+        // SAFETY: Per the above.
+        (!r.is_null()).then(|| unsafe { Region::from_raw(r) })
+    }
+
+    /// Assigns the decoder to `r`, holding a reference on the region (`cxl_rr_ep_add()`).
+    pub(crate) fn set_region(&self, _: &RegionWrite, r: &Region) {
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing; the region is live.
+        unsafe {
+            (*self.raw()).region = r.as_raw();
+            bindings::get_device(r.dev_raw());
+        }
+    }
+
+    /// Releases the decoder from `r` (`cxl_rr_free_decoder()`).
+    pub(crate) fn clear_region(&self, _: &RegionWrite, r: &Region) {
+        if !ptr::eq(self.c().region, r.as_raw()) {
+            return;
+        }
+        // SAFETY: As in `set_region`; drops the reference it took.
+        unsafe {
+            (*self.raw()).region = ptr::null_mut();
+            bindings::put_device(r.dev_raw());
+        }
+    }
+
+    /// `CXL_DECODER_F_*` flags.
+    pub(crate) fn flags(&self) -> usize {
+        self.c().flags
+    }
+
+    /// The decoder's target type (`CXL_DECODER_DEVMEM`/`HOSTONLYMEM`).
+    pub(crate) fn target_type(&self) -> u32 {
+        self.c().target_type
+    }
+
+    /// Sets the target type.
+    pub(crate) fn set_target_type(&self, _: &RegionWrite, t: u32) {
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe { (*self.raw()).target_type = t };
+    }
+
+    /// Interleave ways and granularity as programmed.
+    pub(crate) fn interleave(&self) -> (i32, i32) {
+        (self.c().interleave_ways, self.c().interleave_granularity)
+    }
+
+    /// Programs ways, granularity and HPA range (not yet committed to hardware).
+    pub(crate) fn set_decode(&self, _: &RegionWrite, ways: i32, gran: i32, hpa: Range) {
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe {
+            (*self.raw()).interleave_ways = ways;
+            (*self.raw()).interleave_granularity = gran;
+            (*self.raw()).hpa_range = bindings::range {
+                start: hpa.start,
+                end: hpa.end,
+            };
+        }
+    }
+
+    /// Clears the HPA range.
+    pub(crate) fn clear_hpa(&self, _: &RegionWrite) {
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe {
+            (*self.raw()).hpa_range = bindings::range {
+                start: 0,
+                end: u64::MAX,
+            }
+        };
+    }
+
+    /// Whether this is an endpoint decoder.
+    pub(crate) fn is_endpoint(&self) -> bool {
+        // SAFETY: A live decoder device.
+        unsafe { c::is_endpoint_decoder(&raw mut (*self.raw()).dev) }
+    }
+
+    /// The memdev of an endpoint decoder.
+    pub(crate) fn endpoint_memdev(&self) -> Option<&Memdev> {
+        self.is_endpoint().then(|| {
+            // SAFETY: Checked to be an endpoint decoder, which embeds this decoder.
+            unsafe {
+                EndpointDecoder::from_raw(c::to_cxl_endpoint_decoder(&raw mut (*self.raw()).dev))
+            }
+            .memdev()
+        })
+    }
+
+    /// Whether this is a switch decoder (has a target list).
+    pub(crate) fn is_switch(&self) -> bool {
+        // SAFETY: A live decoder device.
+        unsafe { c::is_switch_decoder(&raw mut (*self.raw()).dev) }
+    }
+
+    fn switch(&self) -> Option<*mut c::cxl_switch_decoder> {
+        // SAFETY: A live decoder device, checked to be a switch decoder.
+        self.is_switch()
+            .then(|| unsafe { c::to_cxl_switch_decoder(&raw mut (*self.raw()).dev) })
+    }
+
+    /// The size of the switch decoder's target list, 0 for an endpoint decoder.
+    pub(crate) fn nr_targets(&self) -> i32 {
+        // SAFETY: `nr_targets` is set at allocation and constant.
+        self.switch().map_or(0, |sd| unsafe { (*sd).nr_targets })
+    }
+
+    /// Target `i` of the switch decoder.
+    pub(crate) fn target(&self, _: &impl RegionLocked, i: usize) -> Option<&Dport> {
+        let sd = self.switch()?;
+        // SAFETY: `target[]` has `nr_targets` entries; guarded by `cxl_rwsem.region`.
+        unsafe {
+            if i >= (*sd).nr_targets as usize {
+                return None;
+            }
+            Dport::opt(*(*sd).target.as_ptr().add(i))
+        }
+    }
+
+    /// Sets target `i` of the switch decoder and its port id in `target_map`.
+    pub(crate) fn set_target(&self, _: &RegionWrite, i: usize, dport: &Dport) -> Result {
+        let sd = self.switch().ok_or(ENXIO)?;
+        // SAFETY: As in `target`, held for writing; `target_map` has 16 entries and
+        // `nr_targets` is at most that.
+        unsafe {
+            if i >= (*sd).nr_targets as usize || i >= (*sd).cxld.target_map.len() {
+                return Err(ENXIO);
+            }
+            *(*sd).target.as_mut_ptr().add(i) = dport.raw();
+            (*sd).cxld.target_map[i] = dport.port_id() as u32;
+        }
+        Ok(())
+    }
+
+    /// Programs and commits the decoder (`cxld->commit`); `None` when it has no commit op.
+    pub(crate) fn commit(&self, _: &RegionWrite) -> Option<Result> {
+        let f = self.c().commit?;
+        // SAFETY: The core's commit op, called under `cxl_rwsem.region` held for writing, as
+        // it asserts.
+        Some(to_result(unsafe { f(self.raw()) }))
+    }
+
+    /// Resets the decoder (`cxld->reset`); does nothing without a reset op.
+    pub(crate) fn reset(&self, _: &RegionWrite) {
+        if let Some(f) = self.c().reset {
+            // SAFETY: As in `commit`.
+            unsafe { f(self.raw()) };
+        }
+    }
+}
+
+impl RegionRef {
+    /// The region's HPA range start, if it has one (for the HPA order check).
+    pub(crate) fn region_hpa_start(&self, _: &impl RegionLocked) -> Option<u64> {
+        // SAFETY: The region is live while referenced; params under `cxl_rwsem.region`.
+        unsafe {
+            let res = (*self.c().region).params.res;
+            (!res.is_null()).then(|| (*res).start)
+        }
+    }
+
+    /// The region's name.
+    pub(crate) fn region_name(&self) -> &CStr {
+        // SAFETY: The region is live while referenced.
+        unsafe { CStr::from_char_ptr((*self.c().region).dev.kobj.name) }
+    }
+
+    /// The decoder the region uses at this port, once assigned.
+    pub(crate) fn decoder(&self) -> Option<&PortDecoder> {
+        // SAFETY: Assigned right after allocation; decoders outlive the reference.
+        unsafe { PortDecoder::opt(self.c().decoder) }
+    }
+
+    /// Assigns the decoder.
+    pub(crate) fn set_decoder(&self, _: &RegionWrite, d: &PortDecoder) {
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe { (*self.raw()).decoder = d.raw() };
+    }
+
+    /// (targets needed, targets set, endpoints) counters.
+    pub(crate) fn counts(&self) -> (i32, i32, i32) {
+        (
+            self.c().nr_targets,
+            self.c().nr_targets_set,
+            self.c().nr_eps,
+        )
+    }
+
+    /// Updates the counters.
+    pub(crate) fn set_counts(&self, _: &RegionWrite, targets: i32, set: i32, eps: i32) {
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe {
+            (*self.raw()).nr_targets = targets;
+            (*self.raw()).nr_targets_set = set;
+            (*self.raw()).nr_eps = eps;
+        }
+    }
+
+    /// Records `ep` as the link of `cxled` through this port.
+    pub(crate) fn add_endpoint(&self, _: &RegionWrite, cxled: &EndpointDecoder, ep: &Ep) -> Result {
+        // SAFETY: The endpoints xarray was initialized with the reference; writers are
+        // serialized by `cxl_rwsem.region`.
+        let old = unsafe {
+            bindings::xa_store(
+                (&raw mut (*self.raw()).endpoints).cast(),
+                key(cxled.raw()),
+                ep.raw().cast(),
+                bindings::GFP_KERNEL,
+            )
+        };
+        // SAFETY: `xa_store` returns the old entry or an error entry.
+        to_result(unsafe { bindings::xa_err(old) })
+    }
+
+    /// Forgets `cxled`'s link; returns it if there was one.
+    pub(crate) fn remove_endpoint(&self, _: &RegionWrite, cxled: &EndpointDecoder) -> Option<&Ep> {
+        // SAFETY: As in `add_endpoint`.
+        unsafe {
+            Ep::opt(
+                bindings::xa_erase((&raw mut (*self.raw()).endpoints).cast(), key(cxled.raw()))
+                    .cast(),
+            )
+        }
+    }
+
+    /// Whether another endpoint than `skip` reaches this port through the same next port.
+    pub(crate) fn shares_next(&self, _: &impl RegionLocked, ep: &Ep, skip: Option<&Ep>) -> bool {
+        // SAFETY: `self` is live; only the address of the field is taken.
+        let xa = unsafe { (&raw mut (*self.raw()).endpoints).cast::<bindings::xarray>() };
+        let mut index: usize = 0;
+        // SAFETY: As in `add_endpoint`; entries are live `cxl_ep`s.
+        let mut p = unsafe { bindings::xa_find(xa, &mut index, usize::MAX, bindings::XA_PRESENT) };
+        while !p.is_null() {
+            // SAFETY: As above.
+            let it = unsafe { &*p.cast::<Ep>() };
+            if skip.is_none_or(|s| s != it) && ptr::eq(it.c().next, ep.c().next) {
+                return true;
+            }
+            // SAFETY: As above.
+            p = unsafe {
+                bindings::xa_find_after(xa, &mut index, usize::MAX, bindings::XA_PRESENT)
+            };
+        }
+        false
+    }
+
+    /// Frees the reference (`free_region_ref()`): the decoder is released from the region, the
+    /// reference leaves the port's list.
+    pub(crate) fn free(&self, g: &RegionWrite, r: &Region) {
+        if let Some(d) = self.decoder() {
+            d.clear_region(g, r);
+        }
+        // SAFETY: The reference is in the port's list and not used after this.
+        unsafe { c::rcxl_region_ref_free(self.raw()) };
+    }
+}
+
+/// `cxl_rwsem.dpa` held for reading.
+pub(crate) struct DpaRead(PhantomData<*mut ()>);
+
+fn dpa_rwsem() -> *mut bindings::rw_semaphore {
+    // SAFETY: `cxl_rwsem` is a static of the CXL core, exported for providers; only the address of
+    // its field is taken.
+    unsafe { &raw mut c::cxl_rwsem.dpa }
+}
+
+impl DpaRead {
+    /// Takes the lock for reading (`guard(rwsem_read)`), after `cxl_rwsem.region`.
+    pub(crate) fn lock(_: &RegionWrite) -> Self {
+        // SAFETY: The core initializes `cxl_rwsem` statically.
+        unsafe { bindings::down_read(dpa_rwsem()) };
+        Self(PhantomData)
+    }
+}
+
+impl Drop for DpaRead {
+    fn drop(&mut self) {
+        // SAFETY: The guard's existence means this task holds the lock for reading.
+        unsafe { bindings::up_read(dpa_rwsem()) };
+    }
+}

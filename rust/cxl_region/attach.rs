@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Target attach and detach, HDM decoder programming, commit and reset: `region.c` from
+//! `store_targetN()` to `commit_store()`, for regions created through sysfs (auto-assembly of
+//! firmware-committed regions is out of scope).
+//!
+//! Every function here runs under `cxl_rwsem.region` held for writing, shown by the
+//! [`RegionWrite`] it takes, and in the order of the C code.
+
+use crate::cxl::cxl_bindings::{RCXL_DECODER_F_LOCK, RCXL_DECODER_F_NORMALIZED_ADDRESSING};
+use crate::interleave;
+use crate::region_abi::{
+    ConfigState, HeldRegion, Region, RegionWrite, REGION_F_LOCK, REGION_F_NEEDS_RESET,
+    REGION_F_NORMALIZED_ADDRESSING,
+};
+use crate::topology::{DpaRead, Dport, EndpointDecoder, Ep, Port, PortDecoder, RegionRef};
+use kernel::prelude::*;
+
+/// `store_targetN()` with a decoder name: `attach_target()`.
+pub(crate) fn attach_target(r: &Region, name: &[u8], pos: usize) -> Result {
+    let cxled = EndpointDecoder::find(name)?;
+    let rc = {
+        let g = RegionWrite::lock()?;
+        let dpa = DpaRead::lock(&g);
+        region_attach(r, &g, &dpa, &cxled, pos)
+    };
+    if let Err(e) = rc {
+        pr_warn!(
+            "{}: failed to attach {} to {}: {}\n",
+            cxled.port().name().to_str().unwrap_or("?"),
+            cxled.name().to_str().unwrap_or("?"),
+            r.name().to_str().unwrap_or("?"),
+            e.to_errno()
+        );
+    }
+    rc
+}
+
+/// `store_targetN()` with `\n`: `detach_target()`.
+pub(crate) fn detach_target(r: &Region, pos: usize) -> Result {
+    let held = {
+        let g = RegionWrite::lock()?;
+        decoder_detach_pos(r, &g, pos)
+    };
+    release(held);
+    Ok(())
+}
+
+/// The endpoint decoder `cxled` is being unregistered (`cxl_decoder_detach(NULL, cxled, -1,
+/// DETACH_INVALIDATE)`): it leaves its region, whatever the region's state.
+pub(crate) fn decoder_unregister(cxled: &EndpointDecoder) {
+    let held = {
+        let g = RegionWrite::lock_uninterruptible();
+        let Some(r) = cxled.decoder().region(&g) else {
+            return;
+        };
+        cxled.invalidate(&g);
+        let held = r.get();
+        decoder_detach(r, &g, cxled).then_some(held)
+    };
+    release(held);
+}
+
+/// After a detach, the region leaves its driver (`device_release_driver()`), outside the lock.
+fn release(held: Option<HeldRegion>) {
+    if let Some(held) = held {
+        held.region().release_driver();
+    }
+}
+
+/// `__cxl_decoder_detach()` for the target at `pos`; returns the region, referenced, when a
+/// target was detached.
+pub(crate) fn decoder_detach_pos(r: &Region, g: &RegionWrite, pos: usize) -> Option<HeldRegion> {
+    if pos >= r.interleave(g).0 as usize {
+        return None;
+    }
+    let cxled = r.target(g, pos)?;
+    decoder_detach(r, g, cxled).then(|| r.get())
+}
+
+/// The common part of `__cxl_decoder_detach()`: reset a committed region, drop the endpoint's
+/// references at every port, and take it out of the target list. Returns whether it was there.
+fn decoder_detach(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) -> bool {
+    let ways = r.interleave(g).0;
+    if r.state(g) > ConfigState::Active {
+        decode_reset(r, g, ways);
+        r.set_state(g, ConfigState::Active);
+    }
+    let mut iter = Some(cxled.port());
+    while let Some(port) = iter.filter(|p| !p.is_root()) {
+        port_detach_region(port, r, g, cxled);
+        iter = port.parent();
+    }
+    let pos = cxled.pos(g);
+    if pos < 0 || pos >= ways || r.target(g, pos as usize) != Some(cxled) {
+        kernel::warn_on!(true);
+        return false;
+    }
+    if r.state(g) == ConfigState::Active {
+        r.set_state(g, ConfigState::InterleaveActive);
+        teardown_targets(r, g);
+    }
+    r.set_target(g, pos as usize, None);
+    r.set_nr_targets(g, r.nr_targets(g) - 1);
+    cxled.decoder().clear_hpa(g);
+    true
+}
+
+/// `cxl_region_attach()` for a region built through sysfs.
+fn region_attach(
+    r: &Region,
+    g: &RegionWrite,
+    dpa: &DpaRead,
+    cxled: &EndpointDecoder,
+    pos: usize,
+) -> Result {
+    let (ways, gran) = r.interleave(g);
+    check_interleave_cap(cxled.port(), ways, gran)?;
+    let part = cxled.part(g);
+    if part < 0 {
+        return Err(ENODEV);
+    }
+    if cxled.memdev().part_mode(part) != r.mode().map(|m| m as u32) {
+        return Err(EINVAL);
+    }
+    let state = r.state(g);
+    if state > ConfigState::InterleaveActive {
+        return Err(EBUSY);
+    }
+    if state < ConfigState::InterleaveActive {
+        return Err(ENXIO);
+    }
+    if r.nr_targets(g) >= ways {
+        return Err(EINVAL);
+    }
+    let rd = r.root_decoder();
+    let dport = rd
+        .port()
+        .dport_by_dev(cxled.port().host_bridge())
+        .ok_or(ENXIO)?;
+    if cxled.decoder().target_type() != r.target_type() {
+        return Err(ENXIO);
+    }
+    if !cxled.has_dpa(dpa) {
+        return Err(ENXIO);
+    }
+    let hpa = r.hpa(g).ok_or(ENXIO)?;
+    let want = cxled
+        .dpa_size(dpa)
+        .checked_mul(ways as u64)
+        .and_then(|v| v.checked_add(r.cache_size(g)));
+    if want != Some(hpa.size()) {
+        return Err(EINVAL);
+    }
+    r.perf_data_calculate(g, dpa, cxled);
+
+    validate_position(r, g, cxled, pos)?;
+    attach_position(r, g, cxled, dport, pos)?;
+    r.set_target(g, pos, Some(cxled));
+    cxled.set_pos(g, pos as i32);
+    r.set_nr_targets(g, r.nr_targets(g) + 1);
+    if r.nr_targets(g) == ways {
+        setup_targets(r, g)?;
+        r.set_state(g, ConfigState::Active);
+        r.shared_upstream_bandwidth_update(g);
+    }
+    cxled.decoder().set_decode(g, ways, gran, hpa);
+    Ok(())
+}
+
+/// `cxl_region_validate_position()`.
+fn validate_position(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder, pos: usize) -> Result {
+    let ways = r.interleave(g).0 as usize;
+    if pos >= ways {
+        return Err(ENXIO);
+    }
+    match r.target(g, pos) {
+        Some(t) if t == cxled => return Ok(()),
+        Some(_) => return Err(EBUSY),
+        None => {}
+    }
+    for i in 0..ways {
+        if r.target(g, i).is_some_and(|t| t.memdev() == cxled.memdev()) {
+            return Err(EBUSY);
+        }
+    }
+    Ok(())
+}
+
+/// `cxl_region_attach_position()`: the host bridge must be the root's target for this position,
+/// then a region reference at every port from the endpoint up.
+fn attach_position(
+    r: &Region,
+    g: &RegionWrite,
+    cxled: &EndpointDecoder,
+    dport: &Dport,
+    pos: usize,
+) -> Result {
+    let rd = r.root_decoder();
+    let iw = rd.interleave().0.max(1) as usize;
+    if rd.target(pos % iw) != Some(dport) {
+        return Err(ENXIO);
+    }
+    let mut iter = Some(cxled.port());
+    while let Some(port) = iter.filter(|p| !p.is_root()) {
+        if let Err(e) = port_attach_region(port, r, g, cxled) {
+            let mut undo = Some(cxled.port());
+            while let Some(p) = undo.filter(|p| !p.is_root()) {
+                port_detach_region(p, r, g, cxled);
+                undo = p.parent();
+            }
+            return Err(e);
+        }
+        iter = port.parent();
+    }
+    Ok(())
+}
+
+/// `cxl_port_attach_region()`: track the region's interest in `port` for this endpoint.
+fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) -> Result {
+    let ep = port.ep(cxled.memdev());
+    let (rr, targets_inc) = match port.region_ref(r, g) {
+        Some(rr) => {
+            // A new target port, or an endpoint port that counts its own decode as a target.
+            let found = ep.is_some_and(|ep| rr.shares_next(g, ep, Some(ep)));
+            let inc = !found || ep.is_none_or(|ep| ep.next().is_none());
+            if inc {
+                let (t, s, e) = rr.counts();
+                rr.set_counts(g, t + 1, s, e);
+            }
+            (rr, inc)
+        }
+        None => {
+            let cxld = if *port == *cxled.port() {
+                cxled.decoder()
+            } else {
+                port.free_decoder(g).ok_or(EBUSY)?
+            };
+            let rr = alloc_region_ref(port, r, g)?;
+            if cxld.region_ptr(g).is_null() {
+                cxld.set_target_type(g, r.target_type());
+                rr.set_decoder(g, cxld);
+            } else {
+                unwind(rr, r, g, true);
+                return Err(EBUSY);
+            }
+            (rr, true)
+        }
+    };
+    let Some(cxld) = rr.decoder() else {
+        unwind(rr, r, g, targets_inc);
+        return Err(ENXIO);
+    };
+    if cxld.is_switch() && rr.counts().0 > cxld.nr_targets() {
+        unwind(rr, r, g, targets_inc);
+        return Err(ENXIO);
+    }
+    setup_flags(r, g, cxld);
+    if let Some(ep) = ep {
+        if let Err(e) = rr.add_endpoint(g, cxled, ep) {
+            unwind(rr, r, g, targets_inc);
+            return Err(e);
+        }
+    }
+    let (t, s, e) = rr.counts();
+    rr.set_counts(g, t, s, e + 1);
+    if cxld.region_ptr(g).is_null() {
+        cxld.set_region(g, r);
+    }
+    Ok(())
+}
+
+/// The `out_erase` path of `cxl_port_attach_region()`.
+fn unwind(rr: &RegionRef, r: &Region, g: &RegionWrite, targets_inc: bool) {
+    let (t, s, e) = rr.counts();
+    if targets_inc {
+        rr.set_counts(g, t - 1, s, e);
+    }
+    if e == 0 {
+        rr.free(g, r);
+    }
+}
+
+/// `alloc_region_ref()`: regions must be added to a port in HPA order.
+fn alloc_region_ref<'a>(port: &'a Port, r: &Region, g: &'a RegionWrite) -> Result<&'a RegionRef> {
+    let start = r.hpa(g).ok_or(ENXIO)?.start;
+    let mut violation = false;
+    port.for_each_region_ref(g, |it| {
+        if it.region_hpa_start(g).is_some_and(|s| s >= start) {
+            pr_debug!(
+                "{}: {}: HPA order violation with {}\n",
+                r.name().to_str().unwrap_or("?"),
+                port.name().to_str().unwrap_or("?"),
+                it.region_name().to_str().unwrap_or("?")
+            );
+            violation = true;
+            return false;
+        }
+        true
+    });
+    if violation {
+        return Err(EBUSY);
+    }
+    port.alloc_region_ref(r, g)
+}
+
+/// `cxl_region_setup_flags()`.
+fn setup_flags(r: &Region, g: &RegionWrite, cxld: &PortDecoder) {
+    if cxld.endpoint_memdev().is_some_and(|md| md.has_attach()) {
+        r.set_flag(g, REGION_F_LOCK, true);
+    }
+    if cxld.flags() & RCXL_DECODER_F_LOCK != 0 {
+        r.set_flag(g, REGION_F_LOCK, true);
+        r.set_flag(g, REGION_F_NEEDS_RESET, false);
+    }
+    if cxld.flags() & RCXL_DECODER_F_NORMALIZED_ADDRESSING != 0 {
+        r.set_flag(g, REGION_F_NORMALIZED_ADDRESSING, true);
+    }
+}
+
+/// `cxl_port_detach_region()`.
+fn port_detach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) {
+    let Some(rr) = port.region_ref(r, g) else {
+        return;
+    };
+    let (mut t, s, mut e) = rr.counts();
+    // Endpoint ports carry no `cxl_ep` and target exactly one endpoint.
+    if rr.decoder() == Some(cxled.decoder()) {
+        e -= 1;
+    } else if let Some(ep) = rr.remove_endpoint(g, cxled) {
+        e -= 1;
+        if !rr.shares_next(g, ep, None) {
+            t -= 1;
+        }
+    }
+    rr.set_counts(g, t, s, e);
+    if e == 0 {
+        rr.free(g, r);
+    }
+}
+
+/// `check_interleave_cap()`: the port's HDM decoders can do `ways` x `gran`.
+fn check_interleave_cap(port: &Port, ways: i32, gran: i32) -> Result {
+    let (iw_cap, mask) = port.hdm_caps().ok_or(ENXIO)?;
+    let iw = u32::try_from(ways).map_err(|_| ENXIO)?;
+    if iw >= u64::BITS || iw_cap & (1 << iw) == 0 {
+        return Err(ENXIO);
+    }
+    let eiw = interleave::ways_to_eiw(iw).map_err(|_| ENXIO)?;
+    if eiw == 0 || eiw == 8 {
+        return Ok(());
+    }
+    let eig = u32::from(interleave::granularity_to_eig(gran).map_err(|_| ENXIO)?);
+    let eiw = u32::from(eiw);
+    let high = if eiw > 8 {
+        eiw + eig - 1
+    } else {
+        eiw + eig + 7
+    };
+    let low = eig + 8;
+    // GENMASK(high, low)
+    let want = (u32::MAX >> (31 - high)) & (u32::MAX << low);
+    if want & !mask != 0 {
+        return Err(ENXIO);
+    }
+    Ok(())
+}
+
+/// Walks the ports of `cxled` from the one below the root down to the endpoint port, as the
+/// C loops over `cxl_ep_load()` do.
+fn for_each_port_down(cxled: &EndpointDecoder, mut f: impl FnMut(&Port) -> Result) -> Result {
+    let md = cxled.memdev();
+    let mut iter = cxled.port();
+    while let Some(parent) = iter.parent().filter(|p| !p.is_root()) {
+        iter = parent;
+    }
+    let mut port = Some(iter);
+    while let Some(p) = port {
+        f(p)?;
+        port = p.ep(md).and_then(Ep::next);
+    }
+    Ok(())
+}
+
+/// `cxl_region_setup_targets()`: program (in memory) the decoder of every port of every target.
+fn setup_targets(r: &Region, g: &RegionWrite) -> Result {
+    let ways = r.interleave(g).0 as usize;
+    let (mut rch, mut vh) = (0, 0);
+    for i in 0..ways {
+        let Some(cxled) = r.target(g, i) else {
+            continue;
+        };
+        if cxled.memdev().is_rcd() {
+            rch += 1;
+            continue;
+        }
+        vh += 1;
+        if let Err(e) = for_each_port_down(cxled, |port| port_setup_targets(port, r, g, cxled)) {
+            teardown_targets(r, g);
+            return Err(e);
+        }
+    }
+    if rch > 0 && vh > 0 {
+        teardown_targets(r, g);
+        return Err(ENXIO);
+    }
+    Ok(())
+}
+
+/// `cxl_region_teardown_targets()`.
+fn teardown_targets(r: &Region, g: &RegionWrite) {
+    let ways = r.interleave(g).0 as usize;
+    for i in 0..ways {
+        let Some(cxled) = r.target(g, i) else {
+            continue;
+        };
+        if cxled.memdev().is_rcd() {
+            continue;
+        }
+        let _ = for_each_port_down(cxled, |port| {
+            if let Some(rr) = port.region_ref(r, g) {
+                let (t, _, e) = rr.counts();
+                rr.set_counts(g, t, 0, e);
+                if let Some(d) = rr.decoder() {
+                    d.clear_hpa(g);
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// `check_last_peer()`.
+fn check_last_peer(
+    r: &Region,
+    g: &RegionWrite,
+    cxled: &EndpointDecoder,
+    port: &Port,
+    ep: &Ep,
+    distance: usize,
+) -> Result {
+    let pos = cxled.pos(g) as usize;
+    if pos < distance {
+        return Err(ENXIO);
+    }
+    let peer = r.target(g, pos - distance).ok_or(ENXIO)?;
+    let peer_ep = port.ep(peer.memdev()).ok_or(ENXIO)?;
+    if ep.dport() != peer_ep.dport() {
+        return Err(ENXIO);
+    }
+    Ok(())
+}
+
+/// `cxl_port_setup_targets()`: the decoder of `port` gets ways, granularity, HPA range and the
+/// dport leading to `cxled` in its target list.
+fn port_setup_targets(port: &Port, r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) -> Result {
+    let rd = r.root_decoder();
+    let rr = port.region_ref(r, g).ok_or(ENXIO)?;
+    let ep = port.ep(cxled.memdev()).ok_or(ENXIO)?;
+    let cxld = rr.decoder().ok_or(ENXIO)?;
+    let (nr_targets, nr_set, _) = rr.counts();
+    let parent = port.parent().ok_or(ENXIO)?;
+
+    // Root decoders do x3, x6 and x12; switch decoders powers of two up to x16.
+    if nr_targets <= 0 || !(nr_targets as u32).is_power_of_two() {
+        return Err(EINVAL);
+    }
+
+    if nr_set > 0 {
+        // The positions a dport can host are `distance` apart.
+        let mut distance: usize = 1;
+        let mut iter = port;
+        loop {
+            distance *= iter
+                .region_ref(r, g)
+                .map_or(1, |it| it.counts().0.max(1) as usize);
+            match iter.parent() {
+                Some(p) if !p.is_root() => iter = p,
+                _ => break,
+            }
+        }
+        distance *= rd.interleave().0.max(1) as usize;
+        for i in 0..nr_set as usize {
+            if cxld.target(g, i) == Some(ep.dport()) {
+                return check_last_peer(r, g, cxled, port, ep, distance);
+            }
+        }
+        return add_target(g, rr, cxld, ep);
+    }
+
+    let (parent_ig, parent_iw) = if parent.is_root() {
+        // The root's granularity is the CFMWS one; a region below interleaved host bridges has
+        // the same (interleave_granularity refuses others), so the region's is used.
+        let mut iw = rd.interleave().0;
+        if !(iw as u32).is_power_of_two() {
+            iw /= 3;
+        }
+        (r.interleave(g).1, iw)
+    } else {
+        let prr = parent.region_ref(r, g).ok_or(ENXIO)?;
+        let (iw, ig) = prr.decoder().ok_or(ENXIO)?.interleave();
+        (ig, iw)
+    };
+    interleave::granularity_to_eig(parent_ig).map_err(|_| EINVAL)?;
+    interleave::ways_to_eiw(u32::try_from(parent_iw).map_err(|_| EINVAL)?).map_err(|_| EINVAL)?;
+    let iw = nr_targets;
+    interleave::ways_to_eiw(iw as u32).map_err(|_| EINVAL)?;
+    let eig =
+        interleave::granularity_to_eig(parent_ig.saturating_mul(parent_iw)).map_err(|_| EINVAL)?;
+    let ig = interleave::eig_to_granularity(eig).map_err(|_| EINVAL)? as i32;
+    if iw > 8 || iw > cxld.nr_targets() {
+        return Err(ENXIO);
+    }
+    check_interleave_cap(port, iw, ig)?;
+    cxld.set_decode(g, iw, ig, r.hpa(g).ok_or(ENXIO)?);
+    add_target(g, rr, cxld, ep)
+}
+
+/// The `add_target` label of `cxl_port_setup_targets()`.
+fn add_target(g: &RegionWrite, rr: &RegionRef, cxld: &PortDecoder, ep: &Ep) -> Result {
+    let (t, set, e) = rr.counts();
+    if set == t {
+        return Err(ENXIO);
+    }
+    cxld.set_target(g, set as usize, ep.dport())?;
+    rr.set_counts(g, t, set + 1, e);
+    Ok(())
+}
+
+/// `commit_decoder()`: decoders without a commit op are pass-through switch decoders.
+fn commit_decoder(g: &RegionWrite, cxld: &PortDecoder) -> Result {
+    match cxld.commit(g) {
+        Some(rc) => rc,
+        None if cxld.is_switch() && cxld.nr_targets() <= 1 => Ok(()),
+        None => {
+            kernel::warn_on!(true);
+            Err(ENXIO)
+        }
+    }
+}
+
+/// `cxl_region_decode_commit()`: each target's decoders bottom up; on failure the failed chain
+/// and the targets committed before are reset.
+pub(crate) fn decode_commit(r: &Region, g: &RegionWrite) -> Result {
+    let n = r.nr_targets(g) as usize;
+    for i in 0..n {
+        let Some(cxled) = r.target(g, i) else {
+            continue;
+        };
+        let mut iter = Some(cxled.port());
+        let mut failed = None;
+        while let Some(port) = iter.filter(|p| !p.is_root()) {
+            let rr = port.region_ref(r, g).ok_or(ENXIO)?;
+            if let Err(e) = rr.decoder().ok_or(ENXIO).and_then(|d| commit_decoder(g, d)) {
+                failed = Some((port, e));
+                break;
+            }
+            iter = port.parent();
+        }
+        if let Some((port, e)) = failed {
+            // Reset from the failed port down, then the endpoint decoder.
+            let md = cxled.memdev();
+            let mut p = Some(port);
+            while let Some(pt) = p {
+                let Some(ep) = pt.ep(md) else { break };
+                if let Some(d) = pt.region_ref(r, g).and_then(RegionRef::decoder) {
+                    d.reset(g);
+                }
+                p = ep.next();
+            }
+            cxled.decoder().reset(g);
+            decode_reset(r, g, i as i32);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// `cxl_region_decode_reset()`: the first `count` targets' decoders, top down, last target
+/// first.
+pub(crate) fn decode_reset(r: &Region, g: &RegionWrite, count: i32) {
+    if r.flag(g, REGION_F_LOCK) {
+        return;
+    }
+    // Flush or complain before teardown, as C does; the result does not stop the reset.
+    let _ = r.invalidate_memregion(g);
+    for i in (0..count.max(0) as usize).rev() {
+        let Some(cxled) = r.target(g, i) else {
+            continue;
+        };
+        if !cxled.memdev().is_rcd() {
+            let _ = for_each_port_down(cxled, |port| {
+                if *port != *cxled.port() {
+                    if let Some(d) = port.region_ref(r, g).and_then(RegionRef::decoder) {
+                        d.reset(g);
+                    }
+                    r.set_flag(g, REGION_F_NEEDS_RESET, true);
+                }
+                Ok(())
+            });
+        }
+        cxled.decoder().reset(g);
+        r.set_flag(g, REGION_F_NEEDS_RESET, true);
+    }
+    r.set_flag(g, REGION_F_NEEDS_RESET, false);
+}
+
+/// `commit_store()`.
+pub(crate) fn commit_store(r: &Region, commit: bool) -> Result {
+    if commit {
+        let g = RegionWrite::lock()?;
+        let state = r.state(&g);
+        if state >= ConfigState::Commit {
+            return Ok(());
+        }
+        if state < ConfigState::Active {
+            return Err(ENXIO);
+        }
+        r.invalidate_memregion(&g)?;
+        decode_commit(r, &g)?;
+        r.set_state(&g, ConfigState::Commit);
+        return Ok(());
+    }
+    {
+        let g = RegionWrite::lock()?;
+        if r.flag(&g, REGION_F_LOCK) {
+            return Err(EPERM);
+        }
+        if r.state(&g) < ConfigState::Commit {
+            return Ok(());
+        }
+        r.set_state(&g, ConfigState::ResetPending);
+    }
+    // Unbind with the reset pending, so that the region cannot go active again before it.
+    r.release_driver();
+    let g = RegionWrite::lock_uninterruptible();
+    if r.state(&g) == ConfigState::ResetPending {
+        decode_reset(r, &g, r.interleave(&g).0);
+        r.set_state(&g, ConfigState::Active);
+    }
+    Ok(())
+}
