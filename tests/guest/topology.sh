@@ -32,8 +32,16 @@ drv=/sys/bus/cxl/drivers/cxl_dax_region
 check "the cxl_dax_region driver is registered" test -d $drv
 expect_eq "cxl_dax_region is provided by dax_cxl" dax_cxl "$(basename "$(readlink -f $drv/module)")"
 check "cxl_dax_region has no bind attribute (suppress_bind_attrs)" test ! -e $drv/bind
-if [ "$KERNEL" != reference ]; then
+if [ "$KERNEL" = project ]; then
 	check "the loaded dax_cxl is the Rust module of this tree" grep -q '_RNv' /lib/modules/cxlvm/dax_cxl.ko
 else
 	check "the loaded dax_cxl is the C module" sh -c "! grep -q '_RNv' /lib/modules/cxlvm/dax_cxl.ko"
+fi
+rdrv=/sys/bus/cxl/drivers/cxl_region
+if [ "$KERNEL" = project ]; then
+	check "the cxl_region driver is the Rust module of this tree" sh -c \
+		"[ \"\$(basename \"\$(readlink -f $rdrv/module)\")\" = cxl_region ] && grep -q '_RNv' /lib/modules/cxlvm/cxl_region.ko"
+else
+	check "the cxl_region driver is the C one in cxl_core" sh -c \
+		"[ \"\$(basename \"\$(readlink -f $rdrv/module)\")\" = cxl_core ]"
 fi
