@@ -15,6 +15,7 @@ struct cxl_root_decoder;
 struct cxl_endpoint_decoder;
 struct cxl_port;
 struct cxl_region_ref;
+struct notifier_block;
 
 /* The sysfs attributes of cxl_region; the Rust side dispatches on these. */
 enum rcxl_attr {
@@ -58,6 +59,12 @@ void rcxl_region_ref_free(struct cxl_region_ref *cxl_rr);
 int rcxl_dax_region_add(struct cxl_region *cxlr, u64 start, u64 end);
 bool rcxl_is_region(struct device *dev);
 bool rcxl_cpu_cache_invalidate_memregion(u64 start, u64 len);
+int rcxl_region_register_notifiers(struct cxl_region *cxlr,
+				   int (*node_cb)(struct notifier_block *nb,
+						  unsigned long action, void *arg),
+				   int (*adist_cb)(struct notifier_block *nb,
+						   unsigned long nid, void *data));
+void rcxl_region_update_access(struct cxl_region *cxlr);
 int rcxl_root_regions_lock(struct cxl_root_decoder *cxlrd, bool interruptible);
 void rcxl_root_regions_unlock(struct cxl_root_decoder *cxlrd);
 

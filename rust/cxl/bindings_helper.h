@@ -9,6 +9,7 @@
 #include "rcxl_glue.h"
 #include "rcxl_region_glue.h"
 #include <linux/memregion.h>
+#include <linux/memory-tiers.h>
 
 /* Macros bindgen cannot evaluate, as constants (the kernel's RUST_CONST_HELPER_ trick). */
 const unsigned long RCXL_DECODER_F_RAM = CXL_DECODER_F_RAM;

@@ -714,6 +714,34 @@ impl Region {
         to_result(unsafe { c::rcxl_dax_region_add(self.raw(), hpa.start, hpa.end) })
     }
 
+    /// Registers the node and abstract-distance notifiers of a bound region (as
+    /// `cxl_region_probe()` does); they go when the driver unbinds.
+    pub(crate) fn register_notifiers(&self) -> Result {
+        // SAFETY: The region is bound to our driver (devm); the callbacks match the notifier
+        // prototypes and only use the region, which outlives its binding.
+        to_result(unsafe {
+            c::rcxl_region_register_notifiers(
+                self.raw(),
+                Some(perf_attrs_callback),
+                Some(adistance_callback),
+            )
+        })
+    }
+
+    /// The region's node (`phys_to_target_node()` of its start); its parameters are stable while
+    /// the driver is bound, which is when the notifiers run.
+    fn target_node(&self) -> Option<i32> {
+        // SAFETY: As above: `res` is set and constant while the region is bound.
+        let start = unsafe {
+            let res = (*self.params()).res;
+            if res.is_null() {
+                return None;
+            }
+            (*res).start
+        };
+        crate::cxl::numa::phys_to_target_node(start)
+    }
+
     /// Whether part of the HPA range is already System RAM (`walk_iomem_res_desc()`).
     pub(crate) fn overlaps_system_ram(&self, hpa: Range) -> bool {
         // SAFETY: Only walks the resource tree; the callback returns 1 at the first match.
@@ -951,6 +979,105 @@ impl Drop for HeldRegion {
 /// Called by the resource walk; touches nothing.
 unsafe extern "C" fn found_one(_: *mut bindings::resource, _: *mut kernel::ffi::c_void) -> c_int {
     1
+}
+
+/// Nodes whose performance attributes a region has set (`nodemask_region_seen`): bit `n % 64` of
+/// word `n / 64`. Per module load; the C mask lives as long as the kernel.
+static NODES_SEEN: [Atomic<u64>; (bindings::MAX_NUMNODES as usize).div_ceil(64)] =
+    [const { Atomic::new(0) }; (bindings::MAX_NUMNODES as usize).div_ceil(64)];
+
+/// `node_test_and_set(nid, nodemask_region_seen)`.
+fn node_test_and_set(nid: i32) -> bool {
+    let Some(word) = usize::try_from(nid)
+        .ok()
+        .and_then(|n| NODES_SEEN.get(n / 64))
+    else {
+        return true;
+    };
+    let bit = 1u64 << (nid % 64);
+    let mut old = word.load(Relaxed);
+    loop {
+        if old & bit != 0 {
+            return true;
+        }
+        match word.cmpxchg(old, old | bit, Full) {
+            Ok(_) => return false,
+            Err(cur) => old = cur,
+        }
+    }
+}
+
+/// `cxl_region_perf_attrs_callback()`: the first memory of the region's node came online; the
+/// node gets the region's access coordinates.
+///
+/// # Safety
+///
+/// Called by the node notifier chain with the `node_notifier` of a bound region of ours.
+unsafe extern "C" fn perf_attrs_callback(
+    nb: *mut bindings::notifier_block,
+    action: kernel::ffi::c_ulong,
+    arg: *mut kernel::ffi::c_void,
+) -> c_int {
+    if action != bindings::NODE_ADDED_FIRST_MEMORY as kernel::ffi::c_ulong {
+        return bindings::NOTIFY_DONE as c_int;
+    }
+    // SAFETY: `nb` is embedded in a live region (see the function's contract); the chain passes a
+    // `struct node_notify`.
+    let (r, nid) = unsafe {
+        (
+            Region::from_raw(kernel::container_of!(nb, c::cxl_region, node_notifier)),
+            (*arg.cast::<bindings::node_notify>()).nid,
+        )
+    };
+    if r.target_node() != Some(nid) || node_test_and_set(nid) {
+        return bindings::NOTIFY_DONE as c_int;
+    }
+    let mut set = 0;
+    for level in 0..2u32 {
+        // SAFETY: `coord` has two entries, written only while targets attach (before probe).
+        unsafe {
+            let coord = &raw mut (*r.raw()).coord[level as usize];
+            if (*coord).read_bandwidth != 0 {
+                bindings::node_update_perf_attrs(nid as u32, coord.cast(), level);
+                set += 1;
+            }
+        }
+    }
+    if set == 0 {
+        return bindings::NOTIFY_DONE as c_int;
+    }
+    // SAFETY: The region is registered and bound.
+    unsafe { c::rcxl_region_update_access(r.raw()) };
+    bindings::NOTIFY_OK as c_int
+}
+
+/// `cxl_region_calculate_adistance()`: the abstract distance of the region's node, for its
+/// memory tier, from the region's CPU access coordinates.
+///
+/// # Safety
+///
+/// Called by the memory-tier notifier chain with the `adist_notifier` of a bound region of ours
+/// and a pointer to the distance.
+unsafe extern "C" fn adistance_callback(
+    nb: *mut bindings::notifier_block,
+    nid: kernel::ffi::c_ulong,
+    data: *mut kernel::ffi::c_void,
+) -> c_int {
+    // SAFETY: `nb` is embedded in a live region (see the function's contract).
+    let r = unsafe { Region::from_raw(kernel::container_of!(nb, c::cxl_region, adist_notifier)) };
+    if r.target_node().map(|n| n as kernel::ffi::c_ulong) != Some(nid) {
+        return bindings::NOTIFY_OK as c_int;
+    }
+    // SAFETY: `coord` is stable while bound; `data` points to the distance to fill.
+    let rc = unsafe {
+        let perf = &raw mut (*r.raw()).coord
+            [bindings::access_coordinate_class_ACCESS_COORDINATE_CPU as usize];
+        c::mt_perf_to_adistance(perf.cast(), data.cast())
+    };
+    if rc != 0 {
+        return bindings::NOTIFY_OK as c_int;
+    }
+    bindings::NOTIFY_STOP as c_int
 }
 
 /// Reserves a global region id (`memregion_alloc()`).

@@ -79,9 +79,8 @@ impl cxl::driver::Driver for CxlRegionDriver {
     const NAME: &'static CStr = c"cxl_region";
     const TYPE: cxl::DeviceType = cxl::DeviceType::Region;
 
-    /// `cxl_region_probe()` for RAM regions created through sysfs. Not ported yet: the node and
-    /// abstract-distance notifiers (memory-tier placement and node access attributes), the
-    /// debugfs poison files, EDAC.
+    /// `cxl_region_probe()` for RAM regions created through sysfs. Not ported yet: the debugfs
+    /// poison files, EDAC.
     fn probe(dev: &kernel::device::Device<kernel::device::Core<'_>>) -> Result {
         let r = Region::from_device(dev).ok_or(ENODEV)?;
         // `cxl_region_can_probe()`.
@@ -97,14 +96,20 @@ impl cxl::driver::Driver for CxlRegionDriver {
                 );
                 return Err(ENXIO);
             }
-            if (0..r.nr_targets(&g) as usize)
-                .filter_map(|i| r.target(&g, i))
-                .any(|t| t.memdev().has_attach())
-            {
-                return Ok(());
-            }
             r.hpa(&g).ok_or(ENXIO)?
         };
+        // From here on, whatever moves the region away from COMMIT releases the driver.
+        r.register_notifiers()?;
+        // An accelerator driver attached to a member memdev manages the region itself.
+        let attached = {
+            let g = RegionRead::lock()?;
+            (0..r.nr_targets(&g) as usize)
+                .filter_map(|i| r.target(&g, i))
+                .any(|t| t.memdev().has_attach())
+        };
+        if attached {
+            return Ok(());
+        }
         match r.mode() {
             // A region any part of which is already online as System RAM is not CXL's to manage.
             Some(PartMode::Ram) if r.overlaps_system_ram(hpa) => Ok(()),

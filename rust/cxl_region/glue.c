@@ -8,6 +8,9 @@
 
 #include <linux/device.h>
 #include <linux/memregion.h>
+#include <linux/memory-tiers.h>
+#include <linux/memory.h>
+#include <linux/node.h>
 #include <linux/notifier.h>
 #include <linux/sysfs.h>
 
@@ -254,6 +257,41 @@ void rcxl_region_ref_free(struct cxl_region_ref *cxl_rr)
 	xa_erase(&cxl_rr->port->regions, (unsigned long)cxl_rr->region);
 	xa_destroy(&cxl_rr->endpoints);
 	kfree(cxl_rr);
+}
+
+/* The access0/access1 files follow the coordinates. */
+void rcxl_region_update_access(struct cxl_region *cxlr)
+{
+	if (sysfs_update_group(&cxlr->dev.kobj, &rcxl_access0_group))
+		dev_dbg(&cxlr->dev, "Failed to update access0 group\n");
+	if (sysfs_update_group(&cxlr->dev.kobj, &rcxl_access1_group))
+		dev_dbg(&cxlr->dev, "Failed to update access1 group\n");
+}
+
+static void rcxl_shutdown_notifiers(void *_cxlr)
+{
+	struct cxl_region *cxlr = _cxlr;
+
+	unregister_node_notifier(&cxlr->node_notifier);
+	unregister_mt_adistance_algorithm(&cxlr->adist_notifier);
+}
+
+/* The notifiers cxl_region_probe() registers, unregistered when the driver unbinds. */
+int rcxl_region_register_notifiers(struct cxl_region *cxlr,
+				   int (*node_cb)(struct notifier_block *nb,
+						  unsigned long action, void *arg),
+				   int (*adist_cb)(struct notifier_block *nb,
+						   unsigned long nid, void *data))
+{
+	cxlr->node_notifier.notifier_call = node_cb;
+	cxlr->node_notifier.priority = CXL_CALLBACK_PRI;
+	register_node_notifier(&cxlr->node_notifier);
+
+	cxlr->adist_notifier.notifier_call = adist_cb;
+	cxlr->adist_notifier.priority = 100;
+	register_mt_adistance_algorithm(&cxlr->adist_notifier);
+
+	return devm_add_action_or_reset(&cxlr->dev, rcxl_shutdown_notifiers, cxlr);
 }
 
 bool rcxl_is_region(struct device *dev)

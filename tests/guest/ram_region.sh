@@ -39,6 +39,15 @@ if ram_region_up 0x2; then
 		obs_file region.$a $R/$a
 	done
 	obs region.target0 "$(decoder_id $(cat $R/target0))"
+	# Performance: the region's access coordinates, what the region driver's node notifier gave
+	# the new node, and the memory tier its abstract distance put the node in.
+	for c in access0 access1; do
+		obs region.$c "$(cd $R/$c 2>/dev/null && for f in *; do printf '%s=%s ' "$f" "$(cat $f 2>/dev/null)"; done)"
+		obs node.$c "$(cd /sys/devices/system/node/node$node/$c/initiators 2>/dev/null &&
+			for f in *_bandwidth *_latency; do printf '%s=%s ' "$f" "$(cat $f 2>/dev/null)"; done)"
+	done
+	obs node.memory_tiers "$(for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		[ -e $t/nodelist ] && printf '%s:%s ' "$(basename $t)" "$(cat $t/nodelist)"; done)"
 	for a in start size interleave_ways interleave_granularity locked target_list mode dpa_resource dpa_size; do
 		obs_file root_decoder.$a $CXL/$RD/$a
 		obs_file ep_decoder.$a $CXL/$EPDEC/$a
