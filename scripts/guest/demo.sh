@@ -7,8 +7,9 @@
 step() { echo; echo "== $*"; }
 run() { echo "\$ $*"; sh -c "$*" || { echo "FAILED: $*"; exit 1; }; }
 
-step "The modules: dax_cxl is the Rust one built from this tree"
+step "The modules behind the cxl_region and cxl_dax_region drivers (project kernel: the Rust cxl_region and dax_cxl of this tree; reference: the C region code in cxl_core and the C dax_cxl)"
 run "cat /proc/modules | cut -d' ' -f1"
+run "readlink -f /sys/bus/cxl/drivers/cxl_region/module"
 run "readlink -f /sys/bus/cxl/drivers/cxl_dax_region/module"
 
 step "The topology (memdevs found by serial: 0x1 is the DCD device, 0x2 the static one)"
