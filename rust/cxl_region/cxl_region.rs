@@ -10,9 +10,10 @@
 //! Unloading removes every region (as `delete_region` would) and the attributes; the root
 //! decoders stay, and a reload offers region ids where they were.
 //!
-//! Not yet ported: target attach (`targetN` store), decoder commit, the region driver's probe and
-//! the `cxl_dax_region` device. Until then `targetN` and `commit=1` are refused with `-EOPNOTSUPP`
-//! where the C code would go further.
+//! Target attach, decoder programming and commit are in [`attach`]; the `cxl_region` driver here
+//! adds the `cxl_dax_region` child that `dax_cxl` binds. RAM regions created through sysfs only:
+//! PMEM regions, auto-assembly of firmware-committed decoders, poison listing and injection and
+//! DPA->HPA translation for trace events are not ported (see `Documentation/design.md`).
 
 // Each module uses part of the shared layer; the rest is dead code in this crate.
 #[allow(dead_code)]
@@ -22,7 +23,7 @@ mod cxl;
 #[path = "../cxl/region.rs"]
 mod region_abi;
 
-// The decode half (decoder programming) is not ported yet.
+// `eiw_to_ways()` (decoding register values) is used by the host tests only.
 #[allow(dead_code)]
 #[path = "../cxl/interleave.rs"]
 mod interleave;
@@ -390,7 +391,8 @@ fn alloc_hpa(r: &Region, g: &RegionWrite, size: u64) -> Result {
         return Err(EBUSY);
     }
     let (ways, gran) = r.interleave(g);
-    // Ways, granularity (and the UUID of a PMEM region) come first.
+    // Ways, granularity (and the UUID of a PMEM region) come first. PMEM regions are not ported:
+    // one could only exist with a UUID this module cannot set, so it never gets HPA.
     if ways == 0 || gran == 0 || r.mode() == Some(PartMode::Pmem) {
         return Err(ENXIO);
     }
