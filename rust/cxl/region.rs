@@ -134,7 +134,7 @@ pub(crate) enum Object<'a> {
     /// A root decoder.
     RootDecoder(&'a RootDecoder),
     /// A switch or endpoint decoder.
-    Decoder(&'a Decoder),
+    Decoder(&'a crate::topology::PortDecoder),
     /// A region device of ours.
     Region(&'a Region),
 }
@@ -481,20 +481,6 @@ impl<'a> RegionsGuard<'a> {
         while let Some(id) = self.first().map(Region::id) {
             self.unregister_id(id, &mut detach);
         }
-    }
-}
-
-/// A switch or endpoint decoder (`struct cxl_decoder`).
-#[repr(transparent)]
-pub(crate) struct Decoder(Opaque<c::cxl_decoder>);
-
-impl Decoder {
-    /// The name of the region this decoder is part of, if any.
-    pub(crate) fn region_name<'a>(&'a self, _: &'a impl RegionLocked) -> Option<&'a CStr> {
-        // SAFETY: `region` is guarded by `cxl_rwsem.region`, held; a set region is live.
-        let r = unsafe { (*self.0.get()).region };
-        // SAFETY: As above.
-        (!r.is_null()).then(|| unsafe { Region::from_raw(r) }.name())
     }
 }
 
@@ -1132,8 +1118,10 @@ unsafe fn object<'a>(dev: *mut bindings::device, attr: Attr) -> Object<'a> {
             Object::RootDecoder(unsafe { RootDecoder::from_raw(c::to_cxl_root_decoder(dev)) })
         }
         Attr::DecoderRegion => {
-            // SAFETY: Per the contract, a live decoder; `Decoder` is transparent over it.
-            Object::Decoder(unsafe { &*c::to_cxl_decoder(dev).cast::<Decoder>() })
+            // SAFETY: Per the contract, a live decoder.
+            Object::Decoder(unsafe {
+                crate::topology::PortDecoder::from_raw(c::to_cxl_decoder(dev))
+            })
         }
         // SAFETY: Per the contract, `dev` is embedded in one of our live regions.
         _ => Object::Region(unsafe {

@@ -92,9 +92,25 @@ transparent!(
     c::cxl_region_ref
 );
 
-/// The device behind a pointer-sized xarray key.
+/// The xarray index of an entry keyed by pointer.
 fn key<T>(p: *const T) -> usize {
     p as usize
+}
+
+/// `xa_for_each()`: `f` sees each entry of `xa` in index order and returns `false` to stop.
+///
+/// # Safety
+///
+/// `xa` is an initialized xarray whose entries stay valid as `*mut T` while this runs.
+unsafe fn xa_for_each<T>(xa: *mut bindings::xarray, mut f: impl FnMut(&T) -> bool) {
+    let mut index: usize = 0;
+    // SAFETY: Per the function's contract.
+    let mut p = unsafe { bindings::xa_find(xa, &mut index, usize::MAX, bindings::XA_PRESENT) };
+    // SAFETY: Per the function's contract, a non-NULL entry is a valid `T`.
+    while !p.is_null() && f(unsafe { &*p.cast::<T>() }) {
+        // SAFETY: Per the function's contract.
+        p = unsafe { bindings::xa_find_after(xa, &mut index, usize::MAX, bindings::XA_PRESENT) };
+    }
 }
 
 impl Port {
@@ -186,23 +202,10 @@ impl Port {
     pub(crate) fn for_each_region_ref(
         &self,
         _: &impl RegionLocked,
-        mut f: impl FnMut(&RegionRef) -> bool,
+        f: impl FnMut(&RegionRef) -> bool,
     ) {
-        let mut index: usize = 0;
-        // SAFETY: `self` is live; only the address of the field is taken.
-        let xa = unsafe { (&raw mut (*self.raw()).regions).cast::<bindings::xarray>() };
-        // SAFETY: As in `region_ref`.
-        let mut p = unsafe { bindings::xa_find(xa, &mut index, usize::MAX, bindings::XA_PRESENT) };
-        while !p.is_null() {
-            // SAFETY: As in `region_ref`.
-            if !f(unsafe { &*p.cast::<RegionRef>() }) {
-                return;
-            }
-            // SAFETY: As above.
-            p = unsafe {
-                bindings::xa_find_after(xa, &mut index, usize::MAX, bindings::XA_PRESENT)
-            };
-        }
+        // SAFETY: `self` is live; `regions` holds region references (see `region_ref`).
+        unsafe { xa_for_each((&raw mut (*self.raw()).regions).cast(), f) };
     }
 
     /// A new region reference for `r` at this port (`alloc_region_ref()` without the HPA order
@@ -410,6 +413,12 @@ impl EndpointDecoder {
         }
     }
 
+    /// The ports a region decodes through for this decoder, from the endpoint port up to the one
+    /// below the root (the C loops `for (iter = cxled_to_port(cxled); !is_cxl_root(iter); ...)`).
+    pub(crate) fn ports_up(&self) -> impl Iterator<Item = &Port> {
+        core::iter::successors(Some(self.port()), |p| p.parent()).take_while(|p| !p.is_root())
+    }
+
     /// The decoder as the endpoint port's region decoder.
     pub(crate) fn decoder(&self) -> &PortDecoder {
         // SAFETY: `PortDecoder` is transparent over the embedded `cxld`.
@@ -478,6 +487,14 @@ impl<T> Drop for DeviceRef<T> {
 }
 
 impl PortDecoder {
+    /// # Safety
+    ///
+    /// `p` is a live decoder for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut c::cxl_decoder) -> &'a Self {
+        // SAFETY: Per the contract; `Self` is transparent over the C type.
+        unsafe { &*p.cast::<Self>() }
+    }
+
     /// The device name.
     pub(crate) fn name(&self) -> &CStr {
         // SAFETY: Registered decoders have a name that lives as long as they do.
@@ -718,23 +735,15 @@ impl RegionRef {
 
     /// Whether another endpoint than `skip` reaches this port through the same next port.
     pub(crate) fn shares_next(&self, _: &impl RegionLocked, ep: &Ep, skip: Option<&Ep>) -> bool {
-        // SAFETY: `self` is live; only the address of the field is taken.
-        let xa = unsafe { (&raw mut (*self.raw()).endpoints).cast::<bindings::xarray>() };
-        let mut index: usize = 0;
-        // SAFETY: As in `add_endpoint`; entries are live `cxl_ep`s.
-        let mut p = unsafe { bindings::xa_find(xa, &mut index, usize::MAX, bindings::XA_PRESENT) };
-        while !p.is_null() {
-            // SAFETY: As above.
-            let it = unsafe { &*p.cast::<Ep>() };
-            if skip.is_none_or(|s| s != it) && ptr::eq(it.c().next, ep.c().next) {
-                return true;
-            }
-            // SAFETY: As above.
-            p = unsafe {
-                bindings::xa_find_after(xa, &mut index, usize::MAX, bindings::XA_PRESENT)
-            };
-        }
-        false
+        let mut found = false;
+        // SAFETY: `self` is live; `endpoints` holds live `cxl_ep`s (see `add_endpoint`).
+        unsafe {
+            xa_for_each((&raw mut (*self.raw()).endpoints).cast(), |it: &Ep| {
+                found = skip.is_none_or(|s| s != it) && ptr::eq(it.c().next, ep.c().next);
+                !found
+            })
+        };
+        found
     }
 
     /// Frees the reference (`free_region_ref()`): the decoder is released from the region, the

@@ -86,10 +86,8 @@ fn decoder_detach(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) -> bool 
         decode_reset(r, g, ways);
         r.set_state(g, ConfigState::Active);
     }
-    let mut iter = Some(cxled.port());
-    while let Some(port) = iter.filter(|p| !p.is_root()) {
+    for port in cxled.ports_up() {
         port_detach_region(port, r, g, cxled);
-        iter = port.parent();
     }
     let pos = cxled.pos(g);
     if pos < 0 || pos >= ways || r.target(g, pos as usize) != Some(cxled) {
@@ -201,17 +199,13 @@ fn attach_position(
     if rd.target(pos % iw) != Some(dport) {
         return Err(ENXIO);
     }
-    let mut iter = Some(cxled.port());
-    while let Some(port) = iter.filter(|p| !p.is_root()) {
+    for port in cxled.ports_up() {
         if let Err(e) = port_attach_region(port, r, g, cxled) {
-            let mut undo = Some(cxled.port());
-            while let Some(p) = undo.filter(|p| !p.is_root()) {
+            for p in cxled.ports_up() {
                 port_detach_region(p, r, g, cxled);
-                undo = p.parent();
             }
             return Err(e);
         }
-        iter = port.parent();
     }
     Ok(())
 }
@@ -547,15 +541,13 @@ pub(crate) fn decode_commit(r: &Region, g: &RegionWrite) -> Result {
         let Some(cxled) = r.target(g, i) else {
             continue;
         };
-        let mut iter = Some(cxled.port());
         let mut failed = None;
-        while let Some(port) = iter.filter(|p| !p.is_root()) {
+        for port in cxled.ports_up() {
             let rr = port.region_ref(r, g).ok_or(ENXIO)?;
             if let Err(e) = rr.decoder().ok_or(ENXIO).and_then(|d| commit_decoder(g, d)) {
                 failed = Some((port, e));
                 break;
             }
-            iter = port.parent();
         }
         if let Some((port, e)) = failed {
             // Reset from the failed port down, then the endpoint decoder.

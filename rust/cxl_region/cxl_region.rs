@@ -129,7 +129,7 @@ impl Provider for RegionProvider {
             Object::RootDecoder(rd) => root_decoder_show(rd, attr, out),
             Object::Decoder(d) => {
                 let g = RegionRead::lock()?;
-                let name = d.region_name(&g);
+                let name = d.region(&g).map(Region::name);
                 emit(
                     out,
                     format_args!("{}\n", name.map_or(Ok(""), |n| n.to_str()).unwrap_or("")),
@@ -181,8 +181,7 @@ impl Provider for RegionProvider {
             }
             // `cxl_region_target_visible()`: one file per interleave way.
             (Object::Region(r), Attr::Target(pos)) => {
-                let ways = target_ways(r);
-                if pos < ways {
+                if pos < r.interleave_ways_unlocked().max(0) as usize {
                     mode
                 } else {
                     0
@@ -199,13 +198,6 @@ impl Provider for RegionProvider {
     fn decoder_unregister(cxled: &topology::EndpointDecoder) {
         attach::decoder_unregister(cxled);
     }
-}
-
-/// The number of interleave ways, for the visibility of `targetN`. `sysfs_update_group()` runs it
-/// from `set_interleave_ways()` with `cxl_rwsem.region` held for writing, so it must not take the
-/// lock; the device-add path runs before any writer can see the region.
-fn target_ways(r: &Region) -> usize {
-    r.interleave_ways_unlocked() as usize
 }
 
 fn emit(out: &mut ShowBuf, args: core::fmt::Arguments<'_>) -> Result {
