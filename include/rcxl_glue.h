@@ -23,10 +23,11 @@ struct cxl_driver *rcxl_driver_register(const char *name, int type,
 					int *err);
 void rcxl_driver_unregister(struct cxl_driver *drv);
 int rcxl_dax_region_info(struct device *dev, u64 *hpa_start, u64 *hpa_end,
-			 int *region_id);
+			 int *region_id, bool *dynamic_capacity);
 
 /* The dax bus. */
 unsigned long rcxl_ioresource_dax_kmem(void);
+unsigned long rcxl_ioresource_dax_dcd(void);
 struct dax_region *rcxl_alloc_dax_region(struct device *parent, int region_id,
 					 u64 start, u64 end, int target_node,
 					 unsigned int align,

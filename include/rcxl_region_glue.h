@@ -15,12 +15,14 @@ struct cxl_root_decoder;
 struct cxl_endpoint_decoder;
 struct cxl_port;
 struct cxl_region_ref;
+struct cxl_dev_state;
 struct notifier_block;
 
 /* The sysfs attributes of cxl_region; the Rust side dispatches on these. */
 enum rcxl_attr {
 	/* root decoder */
 	RCXL_ATTR_CREATE_RAM_REGION,
+	RCXL_ATTR_CREATE_DYNAMIC_RAM_1_REGION,
 	RCXL_ATTR_DELETE_REGION,
 	/* switch and endpoint decoder */
 	RCXL_ATTR_DECODER_REGION,
@@ -67,6 +69,7 @@ int rcxl_region_register_notifiers(struct cxl_region *cxlr,
 void rcxl_region_update_access(struct cxl_region *cxlr);
 int rcxl_root_regions_lock(struct cxl_root_decoder *cxlrd, bool interruptible);
 void rcxl_root_regions_unlock(struct cxl_root_decoder *cxlrd);
+bool rcxl_dcd_supported(struct cxl_dev_state *cxlds);
 
 /* Rust, called by the glue. */
 ssize_t rcxl_rs_attr_show(struct device *dev, int attr, char *buf);

@@ -25,6 +25,13 @@ impl RegionFlags {
         // SAFETY: The shim only returns a constant.
         Self(unsafe { glue::rcxl_ioresource_dax_kmem() })
     }
+
+    /// These flags plus `IORESOURCE_DAX_DCD`: the region spans CXL Dynamic Capacity, so it has no
+    /// available capacity until the device adds extents, and its devices have no `mapping`.
+    pub(crate) fn with_dcd(self) -> Self {
+        // SAFETY: The shim only returns a constant.
+        Self(self.0 | unsafe { glue::rcxl_ioresource_dax_dcd() })
+    }
 }
 
 /// A dax region, device-managed on the device that allocated it (`alloc_dax_region()`).

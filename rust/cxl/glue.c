@@ -54,7 +54,7 @@ void rcxl_driver_unregister(struct cxl_driver *drv)
 }
 
 int rcxl_dax_region_info(struct device *dev, u64 *hpa_start, u64 *hpa_end,
-			 int *region_id)
+			 int *region_id, bool *dynamic_capacity)
 {
 	struct cxl_dax_region *cxlr_dax = to_cxl_dax_region(dev);
 
@@ -63,12 +63,18 @@ int rcxl_dax_region_info(struct device *dev, u64 *hpa_start, u64 *hpa_end,
 	*hpa_start = cxlr_dax->hpa_range.start;
 	*hpa_end = cxlr_dax->hpa_range.end;
 	*region_id = cxlr_dax->cxlr->id;
+	*dynamic_capacity = cxlr_dax->cxlr->mode == CXL_PARTMODE_DYNAMIC_RAM_1;
 	return 0;
 }
 
 unsigned long rcxl_ioresource_dax_kmem(void)
 {
 	return IORESOURCE_DAX_KMEM;
+}
+
+unsigned long rcxl_ioresource_dax_dcd(void)
+{
+	return IORESOURCE_DAX_DCD;
 }
 
 struct dax_region *rcxl_alloc_dax_region(struct device *parent, int region_id,

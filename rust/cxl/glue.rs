@@ -45,9 +45,11 @@ extern "C" {
         hpa_start: *mut u64,
         hpa_end: *mut u64,
         region_id: *mut c_int,
+        dynamic_capacity: *mut bool,
     ) -> c_int;
 
     pub(crate) fn rcxl_ioresource_dax_kmem() -> c_ulong;
+    pub(crate) fn rcxl_ioresource_dax_dcd() -> c_ulong;
     pub(crate) fn rcxl_alloc_dax_region(
         parent: *mut RawDevice,
         region_id: c_int,

@@ -68,6 +68,9 @@ pub(crate) struct DaxRegionInfo {
     pub(crate) hpa_range: Range,
     /// The id `Z` of the parent `regionZ`.
     pub(crate) region_id: i32,
+    /// Whether the region maps Dynamic Capacity (mode `dynamic_ram_1`): its memory only exists
+    /// in the extents the device adds.
+    pub(crate) dynamic_capacity: bool,
 }
 
 impl DaxRegionInfo {
@@ -77,14 +80,22 @@ impl DaxRegionInfo {
         let mut start = 0u64;
         let mut end = 0u64;
         let mut region_id = 0i32;
+        let mut dynamic_capacity = false;
         // SAFETY: `raw_device()` is a valid device for the duration of the borrow of `dev`, and the
-        // three out-pointers are valid for writes.
+        // four out-pointers are valid for writes.
         to_result(unsafe {
-            glue::rcxl_dax_region_info(raw_device(dev), &mut start, &mut end, &mut region_id)
+            glue::rcxl_dax_region_info(
+                raw_device(dev),
+                &mut start,
+                &mut end,
+                &mut region_id,
+                &mut dynamic_capacity,
+            )
         })?;
         Ok(Self {
             hpa_range: Range { start, end },
             region_id,
+            dynamic_capacity,
         })
     }
 }

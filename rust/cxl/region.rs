@@ -48,6 +48,8 @@ pub(crate) trait Provider {
 pub(crate) enum Attr {
     /// Root decoder `create_ram_region`.
     CreateRamRegion,
+    /// Root decoder `create_dynamic_ram_1_region`.
+    CreateDynamicRam1Region,
     /// Root decoder `delete_region`.
     DeleteRegion,
     /// Switch or endpoint decoder `region`.
@@ -96,6 +98,7 @@ impl Attr {
         };
         Some(match id {
             c::rcxl_attr_RCXL_ATTR_CREATE_RAM_REGION => Attr::CreateRamRegion,
+            c::rcxl_attr_RCXL_ATTR_CREATE_DYNAMIC_RAM_1_REGION => Attr::CreateDynamicRam1Region,
             c::rcxl_attr_RCXL_ATTR_DELETE_REGION => Attr::DeleteRegion,
             c::rcxl_attr_RCXL_ATTR_DECODER_REGION => Attr::DecoderRegion,
             c::rcxl_attr_RCXL_ATTR_UUID => Attr::Uuid,
@@ -492,6 +495,8 @@ pub(crate) enum PartMode {
     Ram = c::cxl_partition_mode_CXL_PARTMODE_RAM,
     /// Persistent memory.
     Pmem = c::cxl_partition_mode_CXL_PARTMODE_PMEM,
+    /// The first Dynamic Capacity region of a DCD: volatile memory the device adds in extents.
+    DynamicRam1 = c::cxl_partition_mode_CXL_PARTMODE_DYNAMIC_RAM_1,
 }
 
 /// A region's configuration state (`enum cxl_config_state`).
@@ -687,12 +692,17 @@ impl Region {
     }
 
     /// Adds the `dax_regionZ` child over the committed HPA range, removed when the region driver
-    /// unbinds (`devm_cxl_add_dax_region()`). `-ENXIO` when not committed.
+    /// unbinds (`devm_cxl_add_dax_region()`). `-ENXIO` when not committed; `-EINVAL` for a
+    /// Dynamic Capacity region that is not 1-way (checked again here, under the lock, as the
+    /// ways were when they were set).
     pub(crate) fn add_dax_region(&self) -> Result {
         let hpa = {
             let g = RegionRead::lock()?;
             if self.state(&g) != ConfigState::Commit {
                 return Err(ENXIO);
+            }
+            if self.mode() == Some(PartMode::DynamicRam1) && self.interleave(&g).0 != 1 {
+                return Err(EINVAL);
             }
             self.hpa(&g).ok_or(ENXIO)?
         };
@@ -768,6 +778,7 @@ impl Region {
         match unsafe { (*self.raw()).mode } {
             c::cxl_partition_mode_CXL_PARTMODE_RAM => Some(PartMode::Ram),
             c::cxl_partition_mode_CXL_PARTMODE_PMEM => Some(PartMode::Pmem),
+            c::cxl_partition_mode_CXL_PARTMODE_DYNAMIC_RAM_1 => Some(PartMode::DynamicRam1),
             _ => None,
         }
     }
@@ -1113,7 +1124,7 @@ impl Drop for Registration {
 /// decoders, `region` only on switch and endpoint decoders, and the rest only on our regions.
 unsafe fn object<'a>(dev: *mut bindings::device, attr: Attr) -> Object<'a> {
     match attr {
-        Attr::CreateRamRegion | Attr::DeleteRegion => {
+        Attr::CreateRamRegion | Attr::CreateDynamicRam1Region | Attr::DeleteRegion => {
             // SAFETY: Per the function's contract, `dev` is a live root decoder.
             Object::RootDecoder(unsafe { RootDecoder::from_raw(c::to_cxl_root_decoder(dev)) })
         }

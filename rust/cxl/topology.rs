@@ -330,6 +330,24 @@ impl Memdev {
         !self.c().attach.is_null()
     }
 
+    /// The mode of partition `part` of a Dynamic Capacity target, read under
+    /// `cxl_memdev_rwsem` held for reading: `cxl_memdev_shutdown()` clears the memdev's device
+    /// state with it held for writing, so the state cannot go away meanwhile. `-ENODEV` when it
+    /// is gone already, `-EINVAL` when the device does not support Dynamic Capacity.
+    pub(crate) fn dcd_part_mode(&self, part: i32) -> Result<Option<u32>> {
+        let _guard = MemdevRead::lock();
+        // Read once: shutdown writes it, but not while the lock is held for reading.
+        let cxlds = self.c().cxlds;
+        if cxlds.is_null() {
+            return Err(ENODEV);
+        }
+        // SAFETY: `cxlds` is the memdev's live device state (see above).
+        if !unsafe { c::rcxl_dcd_supported(cxlds) } {
+            return Err(EINVAL);
+        }
+        Ok(self.part_mode(part))
+    }
+
     /// The mode of partition `part`, if it exists.
     pub(crate) fn part_mode(&self, part: i32) -> Option<u32> {
         let part = usize::try_from(part).ok()?;
@@ -759,6 +777,25 @@ impl RegionRef {
 
 /// `cxl_rwsem.dpa` held for reading.
 pub(crate) struct DpaRead(PhantomData<*mut ()>);
+
+/// `cxl_memdev_rwsem` held for reading (`guard(rwsem_read)`): a memdev's `cxlds` stays set.
+struct MemdevRead(PhantomData<*mut ()>);
+
+impl MemdevRead {
+    fn lock() -> Self {
+        // SAFETY: `cxl_memdev_rwsem` is a static of the CXL core, initialized statically and
+        // exported for providers.
+        unsafe { bindings::down_read(&raw mut c::cxl_memdev_rwsem) };
+        Self(PhantomData)
+    }
+}
+
+impl Drop for MemdevRead {
+    fn drop(&mut self) {
+        // SAFETY: The guard's existence means this task holds the lock for reading.
+        unsafe { bindings::up_read(&raw mut c::cxl_memdev_rwsem) };
+    }
+}
 
 fn dpa_rwsem() -> *mut bindings::rw_semaphore {
     // SAFETY: `cxl_rwsem` is a static of the CXL core, exported for providers; only the address of

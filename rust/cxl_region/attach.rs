@@ -10,7 +10,7 @@
 use crate::cxl::cxl_bindings::{RCXL_DECODER_F_LOCK, RCXL_DECODER_F_NORMALIZED_ADDRESSING};
 use crate::interleave;
 use crate::region_abi::{
-    ConfigState, HeldRegion, Region, RegionWrite, REGION_F_LOCK, REGION_F_NEEDS_RESET,
+    ConfigState, HeldRegion, PartMode, Region, RegionWrite, REGION_F_LOCK, REGION_F_NEEDS_RESET,
     REGION_F_NORMALIZED_ADDRESSING,
 };
 use crate::topology::{DpaRead, Dport, EndpointDecoder, Ep, Port, PortDecoder, RegionRef};
@@ -118,7 +118,14 @@ fn region_attach(
     if part < 0 {
         return Err(ENODEV);
     }
-    if cxled.memdev().part_mode(part) != r.mode().map(|m| m as u32) {
+    // A Dynamic Capacity target's memdev must still have its device state and support DCD;
+    // both, and the partition, are read under the lock memdev shutdown takes.
+    let mode = if r.mode() == Some(PartMode::DynamicRam1) {
+        cxled.memdev().dcd_part_mode(part)?
+    } else {
+        cxled.memdev().part_mode(part)
+    };
+    if mode != r.mode().map(|m| m as u32) {
         return Err(EINVAL);
     }
     let state = r.state(g);

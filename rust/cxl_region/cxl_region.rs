@@ -113,8 +113,8 @@ impl cxl::driver::Driver for CxlRegionDriver {
         }
         match r.mode() {
             // A region any part of which is already online as System RAM is not CXL's to manage.
-            Some(PartMode::Ram) if r.overlaps_system_ram(hpa) => Ok(()),
-            Some(PartMode::Ram) => r.add_dax_region(),
+            Some(PartMode::Ram | PartMode::DynamicRam1) if r.overlaps_system_ram(hpa) => Ok(()),
+            Some(PartMode::Ram | PartMode::DynamicRam1) => r.add_dax_region(),
             _ => Err(ENXIO),
         }
     }
@@ -143,6 +143,7 @@ impl Provider for RegionProvider {
         match obj {
             Object::RootDecoder(rd) => match attr {
                 Attr::CreateRamRegion => create_region(rd, input, PartMode::Ram),
+                Attr::CreateDynamicRam1Region => create_region(rd, input, PartMode::DynamicRam1),
                 Attr::DeleteRegion => delete_region(rd, input),
                 _ => Err(EINVAL),
             },
@@ -154,7 +155,10 @@ impl Provider for RegionProvider {
     fn visible(obj: Object<'_>, attr: Attr, mode: u16) -> u16 {
         match (obj, attr) {
             // `cxl_root_decoder_visible()`.
-            (Object::RootDecoder(rd), Attr::CreateRamRegion) if !rd.can_create_ram() => 0,
+            (
+                Object::RootDecoder(rd),
+                Attr::CreateRamRegion | Attr::CreateDynamicRam1Region,
+            ) if !rd.can_create_ram() => 0,
             (Object::RootDecoder(rd), Attr::DeleteRegion)
                 if !rd.can_create_ram() && !rd.can_create_pmem() =>
             {
@@ -207,7 +211,8 @@ fn emit(out: &mut ShowBuf, args: core::fmt::Arguments<'_>) -> Result {
 fn root_decoder_show(rd: &RootDecoder, attr: Attr, out: &mut ShowBuf) -> Result {
     match attr {
         // `__create_region_show()`: the next id, printed unsigned as C does.
-        Attr::CreateRamRegion => emit(
+        // All `create_*_region` attributes name the same next id.
+        Attr::CreateRamRegion | Attr::CreateDynamicRam1Region => emit(
             out,
             format_args!("region{}\n", rd.region_id().load(Relaxed) as u32),
         ),
@@ -271,6 +276,7 @@ fn region_show(r: &Region, attr: Attr, out: &mut ShowBuf) -> Result {
             let desc = match r.mode() {
                 Some(PartMode::Ram) => "ram",
                 Some(PartMode::Pmem) => "pmem",
+                Some(PartMode::DynamicRam1) => "dynamic_ram_1",
                 None => "",
             };
             return emit(out, format_args!("{desc}\n"));
@@ -351,6 +357,10 @@ fn region_store(r: &Region, attr: Attr, input: &StoreInput<'_>) -> Result {
 fn set_interleave_ways(r: &Region, g: &RegionWrite, val: i32) -> Result {
     let (root_ways, _) = r.root_decoder().interleave();
     interleave::check_region_ways(val, root_ways as u32).map_err(|_| EINVAL)?;
+    // A Dynamic Capacity region maps one device: its extents are per device.
+    if r.mode() == Some(PartMode::DynamicRam1) && val != 1 {
+        return Err(EINVAL);
+    }
     if r.state(g) >= ConfigState::InterleaveActive {
         return Err(EBUSY);
     }

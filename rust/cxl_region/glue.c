@@ -56,10 +56,13 @@ static umode_t rcxl_visible(struct kobject *kobj, struct attribute *a, int n)
 
 /* Root decoder: added to every root decoder while the module is loaded. */
 RCXL_ATTR(rcxl_create_ram_region, create_ram_region, 0644, RCXL_ATTR_CREATE_RAM_REGION);
+RCXL_ATTR(rcxl_create_dynamic_ram_1_region, create_dynamic_ram_1_region, 0644,
+	  RCXL_ATTR_CREATE_DYNAMIC_RAM_1_REGION);
 RCXL_ATTR(rcxl_delete_region, delete_region, 0200, RCXL_ATTR_DELETE_REGION);
 
 static struct attribute *rcxl_root_decoder_attrs[] = {
 	&rcxl_create_ram_region.attr.attr,
+	&rcxl_create_dynamic_ram_1_region.attr.attr,
 	&rcxl_delete_region.attr.attr,
 	NULL,
 };
@@ -377,6 +380,14 @@ int rcxl_root_regions_lock(struct cxl_root_decoder *cxlrd, bool interruptible)
 void rcxl_root_regions_unlock(struct cxl_root_decoder *cxlrd)
 {
 	mutex_unlock(&cxlrd->regions_lock);
+}
+
+/* cxl_dcd_supported() is a static inline of cxlmem.h; the caller holds cxl_memdev_rwsem. */
+bool rcxl_dcd_supported(struct cxl_dev_state *cxlds)
+{
+	struct cxl_memdev_state *mds = to_cxl_memdev_state(cxlds);
+
+	return mds && cxl_dcd_supported(mds);
 }
 
 static int rcxl_decoder_detach(struct cxl_region *cxlr,

@@ -4,7 +4,9 @@
 //!
 //! The Rust port of `drivers/dax/cxl.c`: the driver of `cxl_dax_region` devices. For each one it
 //! creates a dax region over the CXL region's host physical address range and one dax device that
-//! covers all of it, which the `kmem` driver can then online as System RAM.
+//! covers all of it, which the `kmem` driver can then online as System RAM. The dax region of a
+//! Dynamic Capacity (`dynamic_ram_1`) region is marked `IORESOURCE_DAX_DCD` and starts with a
+//! 0-byte seed device instead: its memory only exists once the device adds extents.
 //!
 //! Like the C driver, registration with the CXL bus is deferred to a work item on
 //! `system_long_wq` that first waits for `dax_hmem`, which may want to drive the same ranges.
@@ -47,15 +49,23 @@ impl driver::Driver for CxlDaxRegionDriver {
         let nid = numa::phys_to_target_node(start)
             .unwrap_or_else(|| numa::memory_add_physaddr_to_nid(start));
 
+        let mut flags = dax::RegionFlags::kmem();
+        // A Dynamic Capacity region starts with no memory: its first device is a 0-byte seed.
+        let size = if info.dynamic_capacity {
+            flags = flags.with_dcd();
+            0
+        } else {
+            info.hpa_range.size()
+        };
         let region = dax::Region::alloc(
             dev,
             info.region_id,
             info.hpa_range,
             nid,
             dax::PMD_SIZE,
-            dax::RegionFlags::kmem(),
+            flags,
         )?;
-        region.create_dev_dax(None, info.hpa_range.size(), true)
+        region.create_dev_dax(None, size, true)
     }
 }
 

@@ -44,7 +44,8 @@ expect_eq() {
 }
 
 # obs KEY VALUE: a value the host compares between the two kernels.
-obs() { echo "@@OBS $TEST.$1=${2:-<empty>}"; }
+# Tests of the project kernel only (NO_OBS=1, reset for each test) record none.
+obs() { [ -n "${NO_OBS:-}" ] || echo "@@OBS $TEST.$1=${2:-<empty>}"; }
 
 # obs_file KEY FILE: obs of a sysfs file's content (or <absent>).
 obs_file() {
@@ -273,6 +274,30 @@ ram_region_down() {
 		expect_eq "$d belongs to no region" "" "$(cat $CXL/$d/region)"
 		sysfs_write 0 $CXL/$d/dpa_size
 	done
+}
+
+# dc_region_up SIZE: create a Dynamic Capacity region of SIZE bytes on the DCD device (serial
+# 0x1) by plain sysfs writes, commit it and bind it. Sets REGION, RD, DCMEM, DCEP, DCDEC, DAXDEV
+# and EPDECS. One TAP line per step; returns 1 at the first failure.
+dc_region_up() {
+	RD=$(root_decoder) || { not_ok "root decoder"; return 1; }
+	DCMEM=$(memdev_by_serial 0x1) || { not_ok "DCD memdev (serial 0x1)"; return 1; }
+	DCEP=$(endpoint_of $DCMEM) || { not_ok "endpoint of $DCMEM"; return 1; }
+	DCDEC=$(first_free_decoder $DCEP) || { not_ok "free decoder on $DCEP"; return 1; }
+	EPDECS=$DCDEC
+	REGION=$(cat $CXL/$RD/create_dynamic_ram_1_region)
+	sysfs_write "$REGION" $CXL/$RD/create_dynamic_ram_1_region || return 1
+	R=$CXL/$REGION
+	sysfs_write 1 $R/interleave_ways || return 1
+	sysfs_write 256 $R/interleave_granularity || return 1
+	sysfs_write dynamic_ram_1 $CXL/$DCDEC/mode || return 1
+	sysfs_write "$1" $CXL/$DCDEC/dpa_size || return 1
+	sysfs_write "$1" $R/size || return 1
+	sysfs_write "$DCDEC" $R/target0 || return 1
+	sysfs_write 1 $R/commit || return 1
+	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind || return 1
+	DAXDEV=dax${REGION#region}.0
+	if wait_for $DAX/$DAXDEV; then ok "seed $DAXDEV appears"; else not_ok "seed $DAXDEV appears"; return 1; fi
 }
 
 # decoder_id DECODER: a name for an endpoint decoder that is the same on every boot: the serial

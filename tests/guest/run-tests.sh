@@ -8,6 +8,7 @@ echo "TAP version 13"
 diag "kernel $KERNEL: $(uname -r), modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 for t in "$@"; do
 	TEST=$t
+	NO_OBS=
 	diag "---- $t"
 	if [ -f "./$t.sh" ]; then
 		. "./$t.sh"
