@@ -3,15 +3,21 @@
 //! CXL regions: the Rust port of `drivers/cxl/core/region.c` and `region_dax.c`.
 //!
 //! Loaded into a kernel built with `CONFIG_CXL_REGION_PROVIDER` (`patches/0002`), the module
-//! registers as the CXL core's region provider. It adds `create_ram_region` and `delete_region` to
-//! root decoders and `region` to switch and endpoint decoders, and creates `regionZ` devices with
-//! the attributes, errnos and lock order of the C original.
+//! registers as the CXL core's region provider. It adds `create_ram_region`,
+//! `create_dynamic_ram_1_region` and `delete_region` to root decoders and `region` to switch and
+//! endpoint decoders, and creates `regionZ` devices with the attributes, errnos and lock order of
+//! the C original.
+//!
+//! Dynamic Capacity (`dynamic_ram_1`) regions follow the upstream DC series: 1-way only, targets on
+//! a memdev that still has its state and supports DCD (checked under `cxl_memdev_rwsem`), and the
+//! same commit and dax region path as RAM (see `Documentation/dc-regions.md`).
 //!
 //! Unloading removes every region (as `delete_region` would) and the attributes; the root
 //! decoders stay, and a reload offers region ids where they were.
 //!
 //! Target attach, decoder programming and commit are in [`attach`]; the `cxl_region` driver here
-//! adds the `cxl_dax_region` child that `dax_cxl` binds. RAM regions created through sysfs only:
+//! adds the `cxl_dax_region` child that `dax_cxl` binds. RAM and DC regions created through sysfs
+//! only:
 //! PMEM regions, auto-assembly of firmware-committed decoders, poison listing and injection and
 //! DPA->HPA translation for trace events are not ported (see `Documentation/design.md`).
 
@@ -155,10 +161,11 @@ impl Provider for RegionProvider {
     fn visible(obj: Object<'_>, attr: Attr, mode: u16) -> u16 {
         match (obj, attr) {
             // `cxl_root_decoder_visible()`.
-            (
-                Object::RootDecoder(rd),
-                Attr::CreateRamRegion | Attr::CreateDynamicRam1Region,
-            ) if !rd.can_create_ram() => 0,
+            (Object::RootDecoder(rd), Attr::CreateRamRegion | Attr::CreateDynamicRam1Region)
+                if !rd.can_create_ram() =>
+            {
+                0
+            }
             (Object::RootDecoder(rd), Attr::DeleteRegion)
                 if !rd.can_create_ram() && !rd.can_create_pmem() =>
             {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The demo, run in the guest by scripts/demo: a RAM region on the static CXL device, driven by
-# plain sysfs writes, bound by the Rust dax_cxl, onlined by kmem; then torn down.
+# The demo, run in the guest by scripts/demo: a Dynamic Capacity region on the DCD device (its
+# dax region with a 0-byte seed device, as the Rust dax_cxl sets it up), then a RAM region on the
+# static CXL device, onlined by kmem; each driven by plain sysfs writes and torn down again.
 . /guest/lib.sh
 
 step() { echo; echo "== $*"; }
@@ -16,6 +17,50 @@ step "The topology (memdevs found by serial: 0x1 is the DCD device, 0x2 the stat
 run "cxl list -M -u"
 MEM=$(memdev_by_serial 0x2); EP=$(endpoint_of $MEM); RD=$(root_decoder); DEC=$(first_free_decoder $EP)
 echo "static memdev $MEM, endpoint $EP, endpoint decoder $DEC, root decoder $RD"
+
+DCMEM=$(memdev_by_serial 0x1)
+if [ -e $CXL/$RD/create_dynamic_ram_1_region ]; then
+	step "The DCD device's Dynamic Capacity partition (patches/0003-0005)"
+	run "cat $CXL/$DCMEM/dynamic_ram_1/size"
+	run "ls $CXL/$DCMEM"
+	DCEP=$(endpoint_of $DCMEM); DCDEC=$(first_free_decoder $DCEP)
+	echo "DCD memdev $DCMEM, endpoint $DCEP, endpoint decoder $DCDEC"
+
+	step "Create a Dynamic Capacity region (the Rust cxl_region)"
+	DCR=$(cat $CXL/$RD/create_dynamic_ram_1_region)
+	run "echo $DCR > $CXL/$RD/create_dynamic_ram_1_region"
+	run "cat $CXL/$DCR/mode"
+	run "echo 1 > $CXL/$DCR/interleave_ways"
+	run "echo 256 > $CXL/$DCR/interleave_granularity"
+	run "echo dynamic_ram_1 > $CXL/$DCDEC/mode"
+	run "echo 0x20000000 > $CXL/$DCDEC/dpa_size"
+	run "echo 0x20000000 > $CXL/$DCR/size"
+	run "echo $DCDEC > $CXL/$DCR/target0"
+	run "echo 1 > $CXL/$DCR/commit"
+	run "echo $DCR > /sys/bus/cxl/drivers/cxl_region/bind"
+	DCDAX=dax${DCR#region}.0
+	wait_for $DAX/$DCDAX || { echo "FAILED: $DCDAX did not appear"; exit 1; }
+
+	step "Its dax side (the Rust dax_cxl, IORESOURCE_DAX_DCD): no capacity until the device adds extents"
+	DR=$CXL/$DCR/dax_region${DCR#region}/dax_region
+	run "cat $DR/size"
+	run "cat $DR/available_size"
+	run "cat $DR/seed"
+	run "cat $DAX/$DCDAX/size"
+	run "ls $DAX/$DCDAX"
+	echo "(no 'mapping' attribute on $DCDAX)"
+	run "echo 2 > $CXL/$DCR/interleave_ways 2>&1 || echo 'interleave_ways 2 refused: Invalid argument'"
+	run "cxl list -R -u -r $DCR"
+
+	step "Tear the DC region down"
+	run "echo $DCR > /sys/bus/cxl/drivers/cxl_region/unbind"
+	run "echo 0 > $CXL/$DCR/commit"
+	run "echo > $CXL/$DCR/target0"
+	run "echo $DCR > $CXL/$RD/delete_region"
+	run "echo 0 > $CXL/$DCDEC/dpa_size"
+else
+	echo "(no create_dynamic_ram_1_region on $RD: this kernel has no DC region support; the project kernel has)"
+fi
 
 step "Create a RAM region"
 REGION=$(cat $CXL/$RD/create_ram_region)

@@ -16,7 +16,16 @@ dcd=$(memdev_by_serial 0x1) && ok "DCD memdev with serial 0x1 ($dcd)" || not_ok 
 vmem=$(memdev_by_serial 0x2) && ok "static memdev with serial 0x2 ($vmem)" || not_ok "no memdev with serial 0x2"
 expect_eq "static memdev ram/size" 0x10000000 "$(cat $CXL/$vmem/ram/size 2>/dev/null)"
 obs_file static.ram_size $CXL/$vmem/ram/size
-obs_file dcd.ram_size $CXL/$dcd/ram/size
+# The one intended difference: stock 7.3.4 knows no DC partition and reports the length of an empty
+# resource (0x1) as the DC-only device's RAM size; with patches/0004 partition 0 is dynamic_ram_1
+# and the RAM size is 0.
+if [ "$KERNEL" = project ]; then
+	expect_eq "DCD memdev ram/size (no static RAM)" 0x0 "$(cat $CXL/$dcd/ram/size)"
+	expect_eq "DCD memdev dynamic_ram_1/size" 0x20000000 "$(cat $CXL/$dcd/dynamic_ram_1/size)"
+else
+	expect_eq "DCD memdev ram/size (stock quirk)" 0x1 "$(cat $CXL/$dcd/ram/size)"
+	check "no dynamic_ram_1 directory on the stock kernel" test ! -e $CXL/$dcd/dynamic_ram_1
+fi
 obs_file static.payload_max $CXL/$vmem/payload_max
 
 for m in $dcd $vmem; do
