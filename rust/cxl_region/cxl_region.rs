@@ -17,8 +17,7 @@
 //!
 //! Target attach, decoder programming and commit are in [`attach`]; the `cxl_region` driver here
 //! adds the `cxl_dax_region` child that `dax_cxl` binds. RAM and DC regions created through sysfs
-//! only:
-//! PMEM regions, auto-assembly of firmware-committed decoders, poison listing and injection and
+//! only: PMEM regions, auto-assembly of firmware-committed decoders, poison listing and injection and
 //! DPA->HPA translation for trace events are not ported (see `Documentation/design.md`).
 
 // Each module uses part of the shared layer; the rest is dead code in this crate.
