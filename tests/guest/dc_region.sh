@@ -65,13 +65,22 @@ sysfs_write 0x10000000 $CXL/$STDEC/dpa_size
 expect_errno EINVAL "$STDEC" $R/target0 $CXL/$STDEC/region
 sysfs_write 0 $CXL/$STDEC/dpa_size
 
+# ... and the DC decoder is refused by a RAM region of its size (mode mismatch).
+RR=$(cat $CXL/$RD/create_ram_region)
+sysfs_write "$RR" $CXL/$RD/create_ram_region
+sysfs_write 1 $CXL/$RR/interleave_ways
+sysfs_write 256 $CXL/$RR/interleave_granularity
+sysfs_write 0x10000000 $CXL/$RR/size
+expect_errno EINVAL "$DCDEC" $CXL/$RR/target0 $CXL/$DCDEC/region
+sysfs_write "$RR" $CXL/$RD/delete_region
+
 sysfs_write "$DCDEC" $R/target0
 expect_eq "$DCDEC belongs to $name" "$name" "$(cat $CXL/$DCDEC/region)"
 sysfs_write 1 $R/commit
 expect_eq "$DCEP has one decoder committed" 1 "$(cat $CXL/$DCEP/decoders_committed)"
 hb=$(basename "$(readlink -f $CXL/$DCEP/..)")
-check "a decoder of $hb is committed for $name" \
-	sh -c "grep -lx $name $CXL/$hb/decoder*/region | grep -q ."
+expect_eq "$hb (host bridge) has one decoder committed" 1 "$(cat $CXL/$hb/decoders_committed)"
+check "that decoder of $hb belongs to $name" sh -c "grep -lx $name $CXL/$hb/decoder*/region | grep -q ."
 
 # Writes after commit change nothing.
 expect_errno EBUSY 0x20000000 $R/size $R/resource
