@@ -129,7 +129,7 @@ check "$name is gone" test ! -e $R
 sysfs_write 0 $CXL/$DCDEC/dpa_size
 expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
 
-if dc_region_up 0x20000000; then
+if dc_region_up; then
 	ok "re-created $REGION over the whole DC partition"
 	DR=$(readlink -f $DAX/$DAXDEV/..)/dax_region
 	expect_eq "dax_region size" 536870912 "$(cat $DR/size)"
@@ -144,20 +144,15 @@ if dc_region_up 0x20000000; then
 	expect_eq "$DAXDEV size after reload" 0 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
 
 	# cxl_region unloaded with the DC region live and committed: torn down as delete_region would.
-	r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with $REGION live" || not_ok "rmmod cxl_region: $r"
-	check "$REGION is gone" test ! -e $CXL/$REGION
-	check "$DAXDEV is gone" test ! -e $DAX/$DAXDEV
-	expect_eq "no decoder committed on $DCEP" 0 "$(cat $CXL/$DCEP/decoders_committed)"
-	expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
-	r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
+	reload_cxl_region $EP
 	check "create_dynamic_ram_1_region is back" test -e $C
-	sysfs_write 0 $CXL/$DCDEC/dpa_size
-	if dc_region_up 0x20000000; then
+	sysfs_write 0 $CXL/$EPDEC/dpa_size
+	if dc_region_up; then
 		ok "a DC region works after the reload"
 		sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
 		sysfs_write 0 $CXL/$REGION/commit
 		sysfs_write "$REGION" $CXL/$RD/delete_region
-		sysfs_write 0 $CXL/$DCDEC/dpa_size
+		sysfs_write 0 $CXL/$EPDEC/dpa_size
 	fi
 fi
 expect_eq "the window is as before at the end" "$iomem0" "$(iomem_cxl)"

@@ -200,30 +200,34 @@ dax_offline() {
 	expect_eq "daxctl offline-memory $1" "offlined memory for 1 device" "$out"
 }
 
-# create_ram_region: create a region on $RD with the naming protocol (read the offered name, write
-# it back), taking a new name when another writer got the offered one first (EBUSY). Sets REGION.
-create_ram_region() {
+# create_region MODE: create a region of MODE (ram, dynamic_ram_1) on $RD through
+# create_MODE_region with the naming protocol (read the offered name, write it back), taking a new
+# name when another writer got the offered one first (EBUSY). Sets REGION.
+create_region() {
 	local tries=0 r
 	while :; do
-		REGION=$(cat $CXL/$RD/create_ram_region)
-		r=$(write_errno "$REGION" $CXL/$RD/create_ram_region)
+		REGION=$(cat $CXL/$RD/create_$1_region)
+		r=$(write_errno "$REGION" $CXL/$RD/create_$1_region)
 		if [ "$r" = EBUSY ] && [ $tries -lt 50 ]; then
 			tries=$((tries + 1))
 			continue
 		fi
-		expect_eq "create $REGION through $RD/create_ram_region" OK "$r"
+		expect_eq "create $REGION through $RD/create_$1_region" OK "$r"
 		[ "$r" = OK ]
 		return
 	done
 }
 
-# ram_region_up SERIAL...: create, configure, commit and bind a RAM region interleaved over the
-# memdevs with these serials (one per way, in this order), each contributing its whole RAM
-# partition. Sets REGION, RD, MEMDEV, EP, EPDEC (those of the first memdev), EPDECS (all endpoint
-# decoders, in position order), DAXDEV. One TAP line per step; returns 1 at the first failure.
-ram_region_up() {
+# region_up MODE SERIAL...: create, configure, commit and bind a region of MODE (ram,
+# dynamic_ram_1) interleaved over the memdevs with these serials (one per way, in this order), each
+# contributing its whole MODE partition, by plain sysfs writes; wait for its first dax device. Sets
+# REGION, RD, MEMDEV, EP, EPDEC (those of the first memdev), EPDECS (all endpoint decoders, in
+# position order), DAXDEV. One TAP line per step; returns 1 at the first failure.
+region_up() {
+	local mode=$1
+	shift
 	RD=$(root_decoder) || { not_ok "root decoder"; return 1; }
-	create_ram_region || return 1
+	create_region $mode || return 1
 	R=$CXL/$REGION
 	sysfs_write $# $R/interleave_ways || return 1
 	sysfs_write 256 $R/interleave_granularity || return 1
@@ -233,8 +237,8 @@ ram_region_up() {
 		m=$(memdev_by_serial "$serial") || { not_ok "memdev with serial $serial"; return 1; }
 		e=$(endpoint_of "$m") || { not_ok "endpoint of $m"; return 1; }
 		d=$(first_free_decoder "$e") || { not_ok "free decoder on $e"; return 1; }
-		size=$(cat $CXL/$m/ram/size)
-		sysfs_write ram $CXL/$d/mode || return 1
+		size=$(cat $CXL/$m/$mode/size)
+		sysfs_write $mode $CXL/$d/mode || return 1
 		sysfs_write "$size" $CXL/$d/dpa_size || return 1
 		[ -n "$EPDECS" ] || { MEMDEV=$m; EP=$e; EPDEC=$d; }
 		EPDECS="$EPDECS $d"
@@ -250,9 +254,18 @@ ram_region_up() {
 	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind || return 1
 	DAXDEV=dax${REGION#region}.0
 	if wait_for $DAX/$DAXDEV; then ok "$DAXDEV appears"; else not_ok "$DAXDEV appears"; return 1; fi
+}
+
+# ram_region_up SERIAL...: region_up of a RAM region, whose dax device kmem binds and onlines.
+ram_region_up() {
+	region_up ram "$@" || return 1
 	if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV is bound"; else not_ok "$DAXDEV is bound"; return 1; fi
 	wait_online $DAXDEV
 }
+
+# dc_region_up: region_up of a Dynamic Capacity region over the whole DC partition of the DCD
+# device (serial 0x1); its dax device is the 0-byte seed.
+dc_region_up() { region_up dynamic_ram_1 0x1; }
 
 # ram_region_down: the user's teardown order: offline the memory, unbind the region, decommit,
 # detach the targets, delete the region, free the endpoint decoders' DPA.
@@ -276,28 +289,16 @@ ram_region_down() {
 	done
 }
 
-# dc_region_up SIZE: create a Dynamic Capacity region of SIZE bytes on the DCD device (serial
-# 0x1) by plain sysfs writes, commit it and bind it. Sets REGION, RD, DCMEM, DCEP, DCDEC, DAXDEV
-# and EPDECS. One TAP line per step; returns 1 at the first failure.
-dc_region_up() {
-	RD=$(root_decoder) || { not_ok "root decoder"; return 1; }
-	DCMEM=$(memdev_by_serial 0x1) || { not_ok "DCD memdev (serial 0x1)"; return 1; }
-	DCEP=$(endpoint_of $DCMEM) || { not_ok "endpoint of $DCMEM"; return 1; }
-	DCDEC=$(first_free_decoder $DCEP) || { not_ok "free decoder on $DCEP"; return 1; }
-	EPDECS=$DCDEC
-	REGION=$(cat $CXL/$RD/create_dynamic_ram_1_region)
-	sysfs_write "$REGION" $CXL/$RD/create_dynamic_ram_1_region || return 1
-	R=$CXL/$REGION
-	sysfs_write 1 $R/interleave_ways || return 1
-	sysfs_write 256 $R/interleave_granularity || return 1
-	sysfs_write dynamic_ram_1 $CXL/$DCDEC/mode || return 1
-	sysfs_write "$1" $CXL/$DCDEC/dpa_size || return 1
-	sysfs_write "$1" $R/size || return 1
-	sysfs_write "$DCDEC" $R/target0 || return 1
-	sysfs_write 1 $R/commit || return 1
-	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind || return 1
-	DAXDEV=dax${REGION#region}.0
-	if wait_for $DAX/$DAXDEV; then ok "seed $DAXDEV appears"; else not_ok "seed $DAXDEV appears"; return 1; fi
+# reload_cxl_region EP: rmmod cxl_region with $REGION live and committed on endpoint EP; it goes as
+# delete_region would ($REGION and $DAXDEV gone, no decoder committed on EP, the CXL window as
+# $iomem0). Then insmod cxl_region again.
+reload_cxl_region() {
+	r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with committed $REGION" || not_ok "rmmod cxl_region: $r"
+	check "$REGION is gone" test ! -e $CXL/$REGION
+	check "$DAXDEV is gone" test ! -e $DAX/$DAXDEV
+	expect_eq "no decoder committed on $1" 0 "$(cat $CXL/$1/decoders_committed)"
+	expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
+	r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region again" || not_ok "insmod: $r"
 }
 
 # decoder_id DECODER: a name for an endpoint decoder that is the same on every boot: the serial

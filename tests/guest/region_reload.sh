@@ -34,14 +34,8 @@ check "$name is gone again" test ! -e $CXL/$name
 # all down (dax region, decoders reset, targets detached, HPA returned), as delete_region would.
 if ram_region_up 0x2; then
 	dax_offline $DAXDEV
-	hb=$(basename "$(readlink -f $CXL/$EP/..)")
 	expect_eq "$EPDEC is committed" 1 "$(cat $CXL/$EP/decoders_committed)"
-	r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with committed $REGION" || not_ok "rmmod cxl_region: $r"
-	check "$REGION is gone" test ! -e $CXL/$REGION
-	check "$DAXDEV is gone" test ! -e $DAX/$DAXDEV
-	expect_eq "no decoder committed on $EP" 0 "$(cat $CXL/$EP/decoders_committed)"
-	expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
-	r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region again" || not_ok "insmod: $r"
+	reload_cxl_region $EP
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 	ram_region_up 0x2 && ok "a region works after the reload"
 	ram_region_down
