@@ -144,7 +144,7 @@ if dc_region_up; then
 	expect_eq "$DAXDEV size after reload" 0 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
 
 	# cxl_region unloaded with the DC region live and committed: torn down as delete_region would.
-	reload_cxl_region $EP
+	reload_cxl_region
 	check "create_dynamic_ram_1_region is back" test -e $C
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 	if dc_region_up; then

@@ -289,14 +289,15 @@ ram_region_down() {
 	done
 }
 
-# reload_cxl_region EP: rmmod cxl_region with $REGION live and committed on endpoint EP; it goes as
-# delete_region would ($REGION and $DAXDEV gone, no decoder committed on EP, the CXL window as
-# $iomem0). Then insmod cxl_region again.
+# reload_cxl_region: rmmod cxl_region with $REGION (as region_up left it) live and committed; it
+# goes as delete_region would ($REGION and $DAXDEV gone, no decoder committed on $EP, the CXL
+# window as $iomem0). Then insmod cxl_region again.
 reload_cxl_region() {
+	local r
 	r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with committed $REGION" || not_ok "rmmod cxl_region: $r"
 	check "$REGION is gone" test ! -e $CXL/$REGION
 	check "$DAXDEV is gone" test ! -e $DAX/$DAXDEV
-	expect_eq "no decoder committed on $1" 0 "$(cat $CXL/$1/decoders_committed)"
+	expect_eq "no decoder committed on $EP" 0 "$(cat $CXL/$EP/decoders_committed)"
 	expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
 	r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region again" || not_ok "insmod: $r"
 }

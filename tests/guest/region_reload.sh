@@ -35,7 +35,7 @@ check "$name is gone again" test ! -e $CXL/$name
 if ram_region_up 0x2; then
 	dax_offline $DAXDEV
 	expect_eq "$EPDEC is committed" 1 "$(cat $CXL/$EP/decoders_committed)"
-	reload_cxl_region $EP
+	reload_cxl_region
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 	ram_region_up 0x2 && ok "a region works after the reload"
 	ram_region_down
