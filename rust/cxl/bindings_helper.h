@@ -6,10 +6,10 @@
 #include <cxlmem.h>
 #include <cxl.h>
 #include "core/core.h"
-#include "rcxl_glue.h"
-#include "rcxl_region_glue.h"
+#include <bus.h>
 #include <linux/memregion.h>
 #include <linux/memory-tiers.h>
+#include <linux/memory.h>
 
 /* Macros bindgen cannot evaluate, as constants (the kernel's RUST_CONST_HELPER_ trick). */
 const unsigned long RCXL_DECODER_F_RAM = CXL_DECODER_F_RAM;
@@ -19,3 +19,7 @@ const unsigned long RCXL_DECODER_F_LOCK = CXL_DECODER_F_LOCK;
 const unsigned long RCXL_DECODER_F_ENABLE = CXL_DECODER_F_ENABLE;
 const unsigned long RCXL_DECODER_F_NORMALIZED_ADDRESSING = CXL_DECODER_F_NORMALIZED_ADDRESSING;
 const resource_size_t RCXL_SZ_256M = SZ_256M;
+const unsigned long RCXL_BUS_NOTIFY_ADD_DEVICE = BUS_NOTIFY_ADD_DEVICE;
+const int RCXL_CALLBACK_PRI = CXL_CALLBACK_PRI;
+const unsigned long RCXL_IORESOURCE_DAX_KMEM = IORESOURCE_DAX_KMEM;
+const unsigned long RCXL_IORESOURCE_DAX_DCD = IORESOURCE_DAX_DCD;

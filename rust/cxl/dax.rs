@@ -1,38 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The dax bus calls a CXL driver makes: dax regions and their dax devices.
+//! The dax bus calls a CXL driver makes: dax regions and their dax devices (`drivers/dax/bus.h`).
 
+use super::{as_raw, cxl_bindings as c, flags, glue, Range};
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
     device::{self, Device},
-    error::to_result,
+    error::from_err_ptr,
     prelude::*, //
 };
-
-use super::{glue, raw_device, Range};
 
 /// `PMD_SIZE`: the alignment of a dax region that can be mapped with huge pages.
 pub(crate) const PMD_SIZE: u32 = 1 << bindings::PMD_SHIFT;
 
 /// Flags of a dax region (`IORESOURCE_DAX_*` in `drivers/dax/bus.h`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct RegionFlags(kernel::ffi::c_ulong);
+pub(crate) struct RegionFlags(u64);
 
 impl RegionFlags {
-    /// `IORESOURCE_DAX_KMEM`: memory meant for the kmem driver to online as System RAM.
-    pub(crate) fn kmem() -> Self {
-        // SAFETY: The shim only returns a constant.
-        Self(unsafe { glue::rcxl_ioresource_dax_kmem() })
-    }
-
-    /// These flags plus `IORESOURCE_DAX_DCD`: the region spans CXL Dynamic Capacity, so it has no
-    /// available capacity until the device adds extents, and its devices have no `mapping`.
-    pub(crate) fn with_dcd(self) -> Self {
-        // SAFETY: The shim only returns a constant.
-        Self(self.0 | unsafe { glue::rcxl_ioresource_dax_dcd() })
+    /// The flags of the dax region over a CXL region ([`flags::dax_region_flags`]):
+    /// `IORESOURCE_DAX_KMEM` for RAM, whose devices the kmem driver onlines as System RAM;
+    /// `IORESOURCE_DAX_DCD` alone for Dynamic Capacity, which has no available capacity until the
+    /// device adds extents, whose devices have no `mapping` and bind `device_dax` by default.
+    pub(crate) fn for_cxl_region(dynamic_capacity: bool) -> Self {
+        Self(flags::dax_region_flags(dynamic_capacity))
     }
 }
+
+// The pure flag rules use the kernel's bit values.
+const _: () = {
+    assert!(flags::IORESOURCE_DAX_KMEM == c::RCXL_IORESOURCE_DAX_KMEM as u64);
+    assert!(flags::IORESOURCE_DAX_DCD == c::RCXL_IORESOURCE_DAX_DCD as u64);
+};
 
 /// A dax region, device-managed on the device that allocated it (`alloc_dax_region()`).
 ///
@@ -41,7 +41,7 @@ impl RegionFlags {
 /// `ptr` is a live `struct dax_region` whose devres action is registered on a device that stays
 /// bound for `'a`.
 pub(crate) struct Region<'a> {
-    ptr: NonNull<glue::DaxRegion>,
+    ptr: NonNull<c::dax_region>,
     _dev: PhantomData<&'a Device<device::Bound>>,
 }
 
@@ -56,17 +56,21 @@ impl<'a> Region<'a> {
         align: u32,
         flags: RegionFlags,
     ) -> Result<Self> {
-        // SAFETY: `parent` is bound for `'a`, as devm allocation requires; the other arguments are
-        // plain values.
+        let mut range = bindings::range {
+            start: range.start,
+            end: range.end,
+        };
+        // SAFETY: `parent` is bound for `'a`, as devm allocation requires; `range` is only read
+        // during the call.
         let ptr = unsafe {
-            glue::rcxl_alloc_dax_region(
-                raw_device(parent),
+            c::alloc_dax_region(
+                as_raw(parent),
                 id,
-                range.start,
-                range.end,
+                &mut range,
                 target_node,
                 align,
-                flags.0,
+                // CAST: The flags are bits of an `unsigned long`.
+                flags.0 as kernel::ffi::c_ulong,
             )
         };
         // INVARIANT: Non-NULL means allocated and registered as a devres of `parent`.
@@ -86,15 +90,17 @@ impl<'a> Region<'a> {
         size: u64,
         memmap_on_memory: bool,
     ) -> Result {
-        // SAFETY: By the type invariants `ptr` is a live dax region whose parent is bound.
-        to_result(unsafe {
-            glue::rcxl_devm_create_dev_dax(
-                self.ptr.as_ptr(),
-                id.unwrap_or(-1),
-                size,
-                memmap_on_memory,
-            )
-        })
+        let mut data = c::dev_dax_data {
+            dax_region: self.ptr.as_ptr(),
+            pgmap: core::ptr::null_mut(),
+            size,
+            id: id.unwrap_or(-1),
+            memmap_on_memory,
+        };
+        // SAFETY: By the type invariants `ptr` is a live dax region whose parent is bound; `data`
+        // is only read during the call.
+        from_err_ptr(unsafe { c::devm_create_dev_dax(&mut data) })?;
+        Ok(())
     }
 }
 

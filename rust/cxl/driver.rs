@@ -1,21 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Drivers on the CXL bus (`cxl_bus_type`).
+//! Drivers on the CXL bus (`cxl_bus_type`), in the shape of `rust/kernel/pci.rs`.
 //!
-//! A [`Driver`] names the CXL device type it binds; a [`Registration`] registers it with the bus
-//! for as long as the registration lives, the way `cxl_driver_register()` /
-//! `cxl_driver_unregister()` do in C.
+//! A [`Driver`] names the CXL device type it binds and builds its per-device data with pin-init;
+//! [`Adapter`] implements the kernel crate's [`driver::RegistrationOps`] for it, so that
+//! `kernel::driver::Registration<Adapter<T>>` owns the `struct cxl_driver` and registers it for
+//! as long as it lives (`cxl_driver_register()` / `cxl_driver_unregister()` in C).
+//!
+//! One difference from the buses of the kernel crate: the driver data is not kept in the device's
+//! `drvdata`, because the cores these drivers call own it (`alloc_dax_region()` stores the dax
+//! region in the drvdata of the `cxl_dax_region` device that `dax_cxl` binds). The data is a
+//! devres of the bound device instead, dropped when it unbinds before the resources devres
+//! acquired during probe, and the generic post-unbind hook, which would take the drvdata for the
+//! driver's, is not installed.
 
-use core::{marker::PhantomData, ptr::NonNull};
+use super::cxl_bindings as c;
+use super::DeviceType;
+use core::{marker::PhantomData, mem::offset_of};
 use kernel::{
     bindings,
     device::{self, Device},
-    error::from_result,
+    devres,
+    driver,
+    error::{from_result, to_result},
     ffi::c_int,
-    prelude::*, //
+    prelude::*,
+    types::Opaque,
+    ThisModule, //
 };
-
-use super::{glue, DeviceType};
 
 /// A driver for one type of CXL bus device.
 pub(crate) trait Driver: 'static {
@@ -28,79 +40,75 @@ pub(crate) trait Driver: 'static {
     /// Probe asynchronously (`PROBE_PREFER_ASYNCHRONOUS`).
     const ASYNC_PROBE: bool = false;
 
-    /// Binds `dev`. Resources are device-managed: they are released when the device unbinds.
-    fn probe(dev: &Device<device::Core<'_>>) -> Result;
+    /// The driver's per-device data, alive while the device is bound.
+    type Data: Send + 'static;
 
-    /// Unbinds `dev`, before its device-managed resources are released.
-    fn remove(_dev: &Device<device::Core<'_>>) {}
+    /// Binds `dev`; the data lives until `dev` unbinds.
+    fn probe<'bound>(
+        dev: &'bound Device<device::Core<'_>>,
+    ) -> impl PinInit<Self::Data, Error> + 'bound;
 }
 
-/// A registered CXL driver; unregistered when dropped.
-///
-/// # Invariants
-///
-/// `drv` is a `struct cxl_driver` registered with the CXL bus by `rcxl_driver_register()` whose
-/// callbacks are those of `T`.
-pub(crate) struct Registration<T: Driver> {
-    drv: NonNull<glue::CxlDriver>,
-    _driver: PhantomData<T>,
+/// The CXL bus adapter of a [`Driver`].
+pub(crate) struct Adapter<T: Driver>(PhantomData<T>);
+
+/// The registration of driver `T` with the CXL bus; unregistered (unbinding every device it
+/// drives) when dropped.
+pub(crate) type Registration<T> = driver::Registration<Adapter<T>>;
+
+// SAFETY: `cxl_driver` is a C structure (`repr(C)` in the bindings) that embeds its
+// `struct device_driver` at `drv`; the driver data set by `probe_callback` is a `T::Data`.
+unsafe impl<T: Driver> driver::DriverLayout for Adapter<T> {
+    type DriverType = c::cxl_driver;
+    // Nothing in the drvdata (see the module documentation).
+    type DriverData<'bound> = ();
+    const DEVICE_DRIVER_OFFSET: usize = offset_of!(c::cxl_driver, drv);
 }
 
-// SAFETY: The registration only holds a pointer to the registered driver, which the bus
-// synchronises; it can be dropped from any thread.
-unsafe impl<T: Driver> Send for Registration<T> {}
-// SAFETY: `&Registration` offers no methods.
-unsafe impl<T: Driver> Sync for Registration<T> {}
+// SAFETY: `unregister` is only reached through `driver::Registration`, after `register`
+// succeeded for the same structure.
+unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
+    unsafe fn register(
+        drv: &Opaque<Self::DriverType>,
+        name: &'static CStr,
+        module: &'static ThisModule,
+    ) -> Result {
+        let d = drv.get();
+        // SAFETY: The fields of a `struct cxl_driver` being initialised may be written; nothing
+        // reads them before it is registered below.
+        unsafe {
+            (*d).name = T::NAME.as_char_ptr();
+            (*d).id = T::TYPE.to_raw();
+            (*d).probe = Some(Self::probe_callback);
+            (*d).drv.suppress_bind_attrs = T::SUPPRESS_BIND_ATTRS;
+            // The drvdata belongs to the cores (see the module documentation).
+            (*d).drv.p_cb.post_unbind_rust = None;
+            if T::ASYNC_PROBE {
+                (*d).drv.probe_type = bindings::probe_type_PROBE_PREFER_ASYNCHRONOUS;
+            }
+        }
+        // SAFETY: `d` is a valid, initialised driver that stays pinned until `unregister`; `name`
+        // (the module name, `KBUILD_MODNAME` in C) and `module` live as long as the module.
+        to_result(unsafe { c::__cxl_driver_register(d, module.as_ptr(), name.as_char_ptr()) })
+    }
 
-impl<T: Driver> Registration<T> {
-    /// Registers `T` with the CXL bus. Devices of its type already present are probed at once.
-    pub(crate) fn new() -> Result<Self> {
-        let mut err: c_int = 0;
-        // SAFETY: `T::NAME` is a NUL-terminated string that lives forever; the callbacks match the
-        // prototypes the bus expects; `err` is valid for a write.
-        let drv = unsafe {
-            glue::rcxl_driver_register(
-                T::NAME.as_char_ptr(),
-                T::TYPE.to_raw(),
-                probe_callback::<T>,
-                remove_callback::<T>,
-                T::SUPPRESS_BIND_ATTRS,
-                T::ASYNC_PROBE,
-                &mut err,
-            )
-        };
-        let drv = NonNull::new(drv).ok_or_else(|| Error::from_errno(err))?;
-        // INVARIANT: `rcxl_driver_register()` returned a registered driver for `T`.
-        Ok(Self {
-            drv,
-            _driver: PhantomData,
+    unsafe fn unregister(drv: &Opaque<Self::DriverType>) {
+        // SAFETY: By the function's contract the driver was registered.
+        unsafe { c::cxl_driver_unregister(drv.get()) };
+    }
+}
+
+impl<T: Driver> Adapter<T> {
+    extern "C" fn probe_callback(dev: *mut bindings::device) -> c_int {
+        // SAFETY: The CXL bus calls probe with a live device of type `T::TYPE`, holding its device
+        // lock for the whole call.
+        //
+        // INVARIANT: `dev` is valid for the duration of `probe_callback()`.
+        let dev = unsafe { Device::<device::CoreInternal<'_>>::from_raw(dev) };
+        from_result(|| {
+            let data = T::probe(dev);
+            devres::register(dev, data, GFP_KERNEL)?;
+            Ok(0)
         })
     }
-}
-
-impl<T: Driver> Drop for Registration<T> {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariants `drv` is registered; it is unregistered (unbinding every
-        // device it drives) and freed exactly once, here.
-        unsafe { glue::rcxl_driver_unregister(self.drv.as_ptr()) };
-    }
-}
-
-/// # Safety
-///
-/// Called by the CXL bus only, with a live device of type `T::TYPE` while it binds to `T`.
-unsafe extern "C" fn probe_callback<T: Driver>(dev: *mut bindings::device) -> c_int {
-    // SAFETY: The bus holds a reference to `dev` and its device lock for the whole call, which is
-    // what the `Core` context stands for.
-    let dev = unsafe { Device::<device::Core<'_>>::from_raw(dev) };
-    from_result(|| T::probe(dev).map(|()| 0))
-}
-
-/// # Safety
-///
-/// Called by the CXL bus only, with a live device bound to `T` while it unbinds.
-unsafe extern "C" fn remove_callback<T: Driver>(dev: *mut bindings::device) {
-    // SAFETY: As in `probe_callback`.
-    let dev = unsafe { Device::<device::Core<'_>>::from_raw(dev) };
-    T::remove(dev);
 }

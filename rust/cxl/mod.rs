@@ -1,23 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Safe abstractions over the CXL and dax buses for the Rust CXL modules.
+//! Safe abstractions over the CXL and dax buses for the Rust CXL modules, written as if headed for
+//! `rust/kernel/cxl.rs`.
 //!
-//! This is the only place with `unsafe` code and `bindings::` use. The driver crates include it with
-//! `#[path = "../cxl/mod.rs"] mod cxl;`: each `.ko` carries its own copy, because out-of-tree modules
-//! should not link against each other. What Rust cannot call (macros, static inlines, structures
-//! from the private headers `drivers/cxl/cxl.h` and `drivers/dax/bus.h`) goes through the C shims
-//! declared in [`glue`] and implemented in `rust/cxl/glue.c`.
+//! This is the only place with `unsafe` code and `bindings::` use. Each driver crate includes it
+//! once, with `#[path = "../cxl/mod.rs"] mod cxl;`: each `.ko` carries its own copy, because
+//! out-of-tree modules should not link against each other; what a crate does not use is not
+//! compiled into it. What Rust cannot call (static inlines and macros whose form depends on the
+//! kernel configuration) goes through the C shims declared in [`glue`] and implemented in
+//! `rust/cxl/glue.c`.
+//!
+//! Pure logic with no kernel dependency ([`flags`], [`interleave`], [`sysfs_input`]) is also
+//! compiled on the host by `rust/host-tests`.
 
 pub(crate) mod cxl_bindings;
 pub(crate) mod dax;
 pub(crate) mod driver;
+pub(crate) mod flags;
 mod glue;
+pub(crate) mod interleave;
 pub(crate) mod numa;
+pub(crate) mod rwsem;
+pub(crate) mod sysfs;
+pub(crate) mod sysfs_input;
 pub(crate) mod work;
 
+// What only a region provider needs (`Kbuild` sets the cfg for `cxl_region`).
+#[cfg(cxl_region_provider)]
+pub(crate) mod provider;
+#[cfg(cxl_region_provider)]
+pub(crate) mod region;
+#[cfg(cxl_region_provider)]
+pub(crate) mod topology;
+
 use kernel::{
+    bindings,
     device::{self, Device},
-    error::to_result,
     prelude::*, //
 };
 
@@ -33,10 +51,9 @@ pub(crate) enum DeviceType {
 
 impl DeviceType {
     fn to_raw(self) -> i32 {
+        // CAST: Small constants of `cxl.h`.
         match self {
-            // SAFETY: The shim only returns a constant.
-            DeviceType::DaxRegion => unsafe { glue::rcxl_device_type_dax_region() },
-            // CAST: A small constant of `cxl.h`.
+            DeviceType::DaxRegion => cxl_bindings::CXL_DEVICE_DAX_REGION as i32,
             DeviceType::Region => cxl_bindings::CXL_DEVICE_REGION as i32,
         }
     }
@@ -60,8 +77,8 @@ impl Range {
 
 /// What a driver needs to know about a `cxl_dax_region` device.
 ///
-/// The fields are set when the core creates the device and never change afterwards, so a copy
-/// taken once stays accurate for the lifetime of the binding.
+/// The fields are set when the provider creates the device and never change afterwards, so a
+/// copy taken once stays accurate for the lifetime of the binding.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DaxRegionInfo {
     /// The region's host physical address range.
@@ -77,33 +94,32 @@ impl DaxRegionInfo {
     /// Reads the information of `dev`, which must be a `cxl_dax_region` device (`-ENODEV`
     /// otherwise).
     pub(crate) fn of(dev: &Device<device::Bound>) -> Result<Self> {
-        let mut start = 0u64;
-        let mut end = 0u64;
-        let mut region_id = 0i32;
-        let mut dynamic_capacity = false;
-        // SAFETY: `raw_device()` is a valid device for the duration of the borrow of `dev`, and the
-        // four out-pointers are valid for writes.
-        to_result(unsafe {
-            glue::rcxl_dax_region_info(
-                raw_device(dev),
-                &mut start,
-                &mut end,
-                &mut region_id,
-                &mut dynamic_capacity,
-            )
-        })?;
-        Ok(Self {
-            hpa_range: Range { start, end },
-            region_id,
-            dynamic_capacity,
+        // SAFETY: `dev` is live for the borrow; the core checks its type and returns NULL (with a
+        // warning) for any other device.
+        let p = unsafe { cxl_bindings::to_cxl_dax_region(as_raw(dev).cast()) };
+        if p.is_null() {
+            return Err(ENODEV);
+        }
+        // SAFETY: `p` is the live `cxl_dax_region` embedding `dev`; its range and region are set
+        // before it is added and constant afterwards, and the region outlives its child.
+        Ok(unsafe {
+            Self {
+                hpa_range: Range {
+                    start: (*p).hpa_range.start,
+                    end: (*p).hpa_range.end,
+                },
+                region_id: (*(*p).cxlr).id,
+                dynamic_capacity: (*(*p).cxlr).mode
+                    == cxl_bindings::cxl_partition_mode_CXL_PARTMODE_DYNAMIC_RAM_1,
+            }
         })
     }
 }
 
-/// The raw `struct device *` behind a [`Device`].
-pub(crate) fn raw_device<Ctx: device::DeviceContext>(dev: &Device<Ctx>) -> *mut glue::RawDevice {
+/// The raw `struct device *` behind a [`Device`] (`Device::as_raw()` is private to the kernel
+/// crate).
+pub(crate) fn as_raw<Ctx: device::DeviceContext>(dev: &Device<Ctx>) -> *mut bindings::device {
     // CAST: `Device` is `#[repr(transparent)]` over `Opaque<bindings::device>`, so a reference to it
-    // is a pointer to the `struct device`; `Device::as_raw()` does the same but is private to the
-    // kernel crate.
+    // is a pointer to the `struct device`.
     core::ptr::from_ref(dev).cast_mut().cast()
 }

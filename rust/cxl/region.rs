@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Abstractions for a region provider (`cxl_region`): `cxl_rwsem.region`, root decoders and their
-//! region list, region devices, and the sysfs and core entry points of the C glue in
-//! `rust/cxl_region/glue.c`.
-//!
-//! Only the `cxl_region` crate includes this file (`#[path = "../cxl/region.rs"]`). It calls into
-//! the crate through a fixed path: `crate::RegionProvider`, which implements [`Provider`].
+//! Regions for a region provider ([`super::provider`]): `cxl_rwsem.region`, root decoders and
+//! their region list, region devices and their `cxl_dax_region` children.
 //!
 //! # Locking
 //!
@@ -15,68 +11,24 @@
 //! `cxl_rwsem.region`, then `cxl_rwsem.dpa`. [`RegionsGuard`], [`RegionRead`] and [`RegionWrite`]
 //! are the proofs the accessors ask for.
 
-use crate::cxl::cxl_bindings as c;
-use crate::cxl::Range;
-use core::{fmt, marker::PhantomData, ptr};
+use super::provider::{self, DeviceTypes, Provider};
+use super::rwsem::{Held, ReadGuard, StaticRwSem, WriteGuard};
+use super::topology::{Dport, EndpointDecoder, Port};
+use super::{as_raw, cxl_bindings as c, flags, glue, sysfs, Range};
+use core::{
+    marker::PhantomData,
+    ptr::{self, NonNull},
+};
 use kernel::{
     bindings,
+    device::{self, Device},
     error::{from_err_ptr, to_result},
-    ffi::{c_char, c_int},
+    ffi::c_int,
     prelude::*,
     str::CStr,
     sync::atomic::{Atomic, Full, Relaxed},
     types::Opaque, //
 };
-
-/// What the provider crate implements: the logic behind the attributes and the core's calls.
-pub(crate) trait Provider {
-    /// Reads `attr` of `obj` into `out`.
-    fn show(obj: Object<'_>, attr: Attr, out: &mut ShowBuf) -> Result;
-    /// Writes `input` to `attr` of `obj`; success consumes all of it.
-    fn store(obj: Object<'_>, attr: Attr, input: &StoreInput<'_>) -> Result;
-    /// The mode of `attr` on `obj`, 0 to hide it; `mode` is the attribute's default.
-    fn visible(obj: Object<'_>, attr: Attr, mode: u16) -> u16;
-    /// Removes every region of `rd`; `dying` when the root decoder itself goes away (no more
-    /// regions may be created on it).
-    fn remove_regions(rd: &RootDecoder, dying: bool);
-    /// The endpoint decoder is being unregistered: it leaves its region.
-    fn decoder_unregister(cxled: &crate::topology::EndpointDecoder);
-}
-
-/// The sysfs attributes of the glue (`enum rcxl_attr`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Attr {
-    /// Root decoder `create_ram_region`.
-    CreateRamRegion,
-    /// Root decoder `create_dynamic_ram_1_region`.
-    CreateDynamicRam1Region,
-    /// Root decoder `delete_region`.
-    DeleteRegion,
-    /// Switch or endpoint decoder `region`.
-    DecoderRegion,
-    /// Region `uuid`.
-    Uuid,
-    /// Region `commit`.
-    Commit,
-    /// Region `interleave_ways`.
-    InterleaveWays,
-    /// Region `interleave_granularity`.
-    InterleaveGranularity,
-    /// Region `resource`.
-    Resource,
-    /// Region `size`.
-    Size,
-    /// Region `mode`.
-    Mode,
-    /// Region `extended_linear_cache_size`.
-    ExtendedLinearCacheSize,
-    /// Region `locked`.
-    Locked,
-    /// Region `access<level>/<what>`: the QoS coordinates of access class `level`.
-    Access(usize, Coordinate),
-    /// Region `targetN`.
-    Target(usize),
-}
 
 /// One of the four access coordinates of a region (`struct access_coordinate`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,181 +43,56 @@ pub(crate) enum Coordinate {
     WriteLatency,
 }
 
-impl Attr {
-    fn from_raw(id: c_int) -> Option<Self> {
-        let Ok(id) = c::rcxl_attr::try_from(id) else {
-            return None;
-        };
-        Some(match id {
-            c::rcxl_attr_RCXL_ATTR_CREATE_RAM_REGION => Attr::CreateRamRegion,
-            c::rcxl_attr_RCXL_ATTR_CREATE_DYNAMIC_RAM_1_REGION => Attr::CreateDynamicRam1Region,
-            c::rcxl_attr_RCXL_ATTR_DELETE_REGION => Attr::DeleteRegion,
-            c::rcxl_attr_RCXL_ATTR_DECODER_REGION => Attr::DecoderRegion,
-            c::rcxl_attr_RCXL_ATTR_UUID => Attr::Uuid,
-            c::rcxl_attr_RCXL_ATTR_COMMIT => Attr::Commit,
-            c::rcxl_attr_RCXL_ATTR_INTERLEAVE_WAYS => Attr::InterleaveWays,
-            c::rcxl_attr_RCXL_ATTR_INTERLEAVE_GRANULARITY => Attr::InterleaveGranularity,
-            c::rcxl_attr_RCXL_ATTR_RESOURCE => Attr::Resource,
-            c::rcxl_attr_RCXL_ATTR_SIZE => Attr::Size,
-            c::rcxl_attr_RCXL_ATTR_MODE => Attr::Mode,
-            c::rcxl_attr_RCXL_ATTR_EXTENDED_LINEAR_CACHE_SIZE => Attr::ExtendedLinearCacheSize,
-            c::rcxl_attr_RCXL_ATTR_LOCKED => Attr::Locked,
-            n if (c::rcxl_attr_RCXL_ATTR_ACCESS0_READ_BANDWIDTH
-                ..c::rcxl_attr_RCXL_ATTR_TARGET0)
-                .contains(&n) =>
-            {
-                let i = (n - c::rcxl_attr_RCXL_ATTR_ACCESS0_READ_BANDWIDTH) as usize;
-                let what = [
-                    Coordinate::ReadBandwidth,
-                    Coordinate::WriteBandwidth,
-                    Coordinate::ReadLatency,
-                    Coordinate::WriteLatency,
-                ][i % 4];
-                Attr::Access(i / 4, what)
-            }
-            n if (c::rcxl_attr_RCXL_ATTR_TARGET0..c::rcxl_attr_RCXL_ATTR_END).contains(&n) => {
-                Attr::Target((n - c::rcxl_attr_RCXL_ATTR_TARGET0) as usize)
-            }
-            _ => return None,
-        })
+/// `cxl_rwsem.region`: every region's parameters and decoder programming.
+pub(crate) struct RegionSem;
+
+// SAFETY: `cxl_rwsem` is a static of the CXL core, initialized at build time and exported to
+// providers.
+unsafe impl StaticRwSem for RegionSem {
+    type Outer = ();
+
+    fn get() -> *mut bindings::rw_semaphore {
+        // SAFETY: Only the address of the field of the static is taken.
+        unsafe { &raw mut c::cxl_rwsem.region }
     }
 }
 
-/// The device an attribute belongs to.
-#[derive(Clone, Copy)]
-pub(crate) enum Object<'a> {
-    /// A root decoder.
-    RootDecoder(&'a RootDecoder),
-    /// A switch or endpoint decoder.
-    Decoder(&'a crate::topology::PortDecoder),
-    /// A region device of ours.
-    Region(&'a Region),
-}
-
-/// `cxl_rwsem.region`.
-fn region_rwsem() -> *mut bindings::rw_semaphore {
-    // SAFETY: `cxl_rwsem` is a static of the CXL core, exported for providers; only the address of
-    // its field is taken.
-    unsafe { &raw mut c::cxl_rwsem.region }
-}
-
-/// `cxl_rwsem.region` held for reading (`ACQUIRE(rwsem_read_intr, ..)`).
-pub(crate) struct RegionRead(PhantomData<*mut ()>);
-
-/// `cxl_rwsem.region` held for writing (`ACQUIRE(rwsem_write_kill, ..)`).
-pub(crate) struct RegionWrite(PhantomData<*mut ()>);
+/// `cxl_rwsem.region` held for reading.
+pub(crate) type RegionRead = ReadGuard<RegionSem>;
+/// `cxl_rwsem.region` held for writing.
+pub(crate) type RegionWrite = WriteGuard<RegionSem>;
 
 /// Either guard of `cxl_rwsem.region`: enough to read region parameters.
-pub(crate) trait RegionLocked {}
-impl RegionLocked for RegionRead {}
-impl RegionLocked for RegionWrite {}
-
-impl RegionRead {
-    /// Takes the lock for reading; `-EINTR` on a signal.
-    pub(crate) fn lock() -> Result<Self> {
-        // SAFETY: The core initializes `cxl_rwsem` statically.
-        to_result(unsafe { bindings::down_read_interruptible(region_rwsem()) })?;
-        Ok(Self(PhantomData))
-    }
-}
-
-impl Drop for RegionRead {
-    fn drop(&mut self) {
-        // SAFETY: The guard's existence means this task holds the lock for reading.
-        unsafe { bindings::up_read(region_rwsem()) };
-    }
-}
-
-impl RegionWrite {
-    /// Takes the lock for writing; `-EINTR` when the task is killed.
-    pub(crate) fn lock() -> Result<Self> {
-        // SAFETY: The core initializes `cxl_rwsem` statically.
-        to_result(unsafe { bindings::down_write_killable(region_rwsem()) })?;
-        Ok(Self(PhantomData))
-    }
-
-    /// Takes the lock for writing whatever signals are pending (`guard(rwsem_write)`).
-    pub(crate) fn lock_uninterruptible() -> Self {
-        // SAFETY: The core initializes `cxl_rwsem` statically.
-        unsafe { bindings::down_write(region_rwsem()) };
-        Self(PhantomData)
-    }
-}
-
-impl Drop for RegionWrite {
-    fn drop(&mut self) {
-        // SAFETY: The guard's existence means this task holds the lock for writing.
-        unsafe { bindings::up_write(region_rwsem()) };
-    }
-}
-
-/// The output of a `show` callback: the page sysfs hands in, filled like `sysfs_emit()`.
-pub(crate) struct ShowBuf {
-    buf: *mut u8,
-    len: usize,
-}
-
-impl ShowBuf {
-    fn written(&self) -> usize {
-        self.len
-    }
-}
-
-impl fmt::Write for ShowBuf {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        // Like `sysfs_emit()`: at most a page, and room for the terminating NUL.
-        let room = (bindings::PAGE_SIZE - 1).saturating_sub(self.len);
-        let n = s.len().min(room);
-        // SAFETY: `buf` is the page sysfs passed to the show callback, `len + n` stays within it,
-        // and `s` cannot overlap it.
-        unsafe { ptr::copy_nonoverlapping(s.as_ptr(), self.buf.add(self.len), n) };
-        self.len += n;
-        if n < s.len() {
-            return Err(fmt::Error);
-        }
-        Ok(())
-    }
-}
-
-/// What user space wrote to an attribute: `len` bytes, NUL-terminated by sysfs.
-pub(crate) struct StoreInput<'a> {
-    bytes: &'a [u8],
-}
-
-impl StoreInput<'_> {
-    /// The bytes written.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        self.bytes
-    }
-
-    /// `kstrtoint(buf, 0, ..)`.
-    pub(crate) fn to_int(&self) -> Result<i32> {
-        let mut v = 0;
-        // SAFETY: sysfs terminates the buffer with a NUL after the written bytes.
-        to_result(unsafe { bindings::kstrtoint(self.bytes.as_ptr().cast(), 0, &mut v) })?;
-        Ok(v)
-    }
-
-    /// `kstrtou64(buf, 0, ..)`.
-    pub(crate) fn to_u64(&self) -> Result<u64> {
-        let mut v = 0;
-        // SAFETY: As in `to_int`.
-        to_result(unsafe { bindings::kstrtoull(self.bytes.as_ptr().cast(), 0, &mut v) })?;
-        Ok(v)
-    }
-}
+pub(crate) trait RegionLocked: Held<RegionSem> {}
+impl<T: Held<RegionSem>> RegionLocked for T {}
 
 /// A root decoder (`struct cxl_root_decoder`).
 #[repr(transparent)]
 pub(crate) struct RootDecoder(Opaque<c::cxl_root_decoder>);
 
+// SAFETY: Root decoder attributes are only put on root decoders, which embed their device.
+unsafe impl sysfs::Object for RootDecoder {
+    unsafe fn from_dev<'a>(dev: *mut bindings::device) -> &'a Self {
+        // SAFETY: Per the trait's contract, `dev` is a live root decoder for `'a`.
+        unsafe { Self::from_dev(dev) }
+    }
+}
+
 impl RootDecoder {
     /// # Safety
     ///
     /// `p` points to a live root decoder that outlives `'a`.
-    unsafe fn from_raw<'a>(p: *mut c::cxl_root_decoder) -> &'a Self {
+    pub(crate) unsafe fn from_raw<'a>(p: *mut c::cxl_root_decoder) -> &'a Self {
         // SAFETY: `Self` is transparent over the C structure; the caller guarantees liveness.
         unsafe { &*p.cast() }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` is the device of a live root decoder that outlives `'a`.
+    pub(crate) unsafe fn from_dev<'a>(dev: *mut bindings::device) -> &'a Self {
+        // SAFETY: Per the function's contract.
+        unsafe { Self::from_raw(c::to_cxl_root_decoder(dev)) }
     }
 
     fn raw(&self) -> *mut c::cxl_root_decoder {
@@ -283,16 +110,9 @@ impl RootDecoder {
         unsafe { (*self.decoder()).flags }
     }
 
-    /// Whether RAM regions can be created here (`can_create_ram()`).
-    pub(crate) fn can_create_ram(&self) -> bool {
-        let want = c::RCXL_DECODER_F_TYPE3 | c::RCXL_DECODER_F_RAM;
-        self.flags() & want == want
-    }
-
-    /// Whether PMEM regions could be created here (`can_create_pmem()`).
-    pub(crate) fn can_create_pmem(&self) -> bool {
-        let want = c::RCXL_DECODER_F_TYPE3 | c::RCXL_DECODER_F_PMEM;
-        self.flags() & want == want
+    /// Whether `attr` is visible here (`cxl_root_decoder_visible()`).
+    pub(crate) fn attr_visible(&self, attr: flags::RootAttr) -> bool {
+        flags::root_attr_visible(self.flags(), attr)
     }
 
     /// The root's interleave ways and granularity (constant).
@@ -307,20 +127,20 @@ impl RootDecoder {
     }
 
     /// The root port (`cxlrd_to_port()`).
-    pub(crate) fn port(&self) -> &crate::topology::Port {
+    pub(crate) fn port(&self) -> &Port {
         // SAFETY: A root decoder's parent is the CXL root port, which outlives it.
-        unsafe { crate::topology::Port::from_dev((*self.decoder()).dev.parent) }
+        unsafe { Port::from_dev((*self.decoder()).dev.parent) }
     }
 
     /// Target `i` of the root decoder: the host bridge dport at interleave position `i`.
-    pub(crate) fn target(&self, i: usize) -> Option<&crate::topology::Dport> {
+    pub(crate) fn target(&self, i: usize) -> Option<&Dport> {
         // SAFETY: The root decoder is live; its target list is set at enumeration.
         unsafe {
             let sd = &raw mut (*self.raw()).cxlsd;
             if i >= (*sd).nr_targets as usize {
                 return None;
             }
-            crate::topology::Dport::from_raw(*(*sd).target.as_ptr().add(i))
+            Dport::from_raw(*(*sd).target.as_ptr().add(i))
         }
     }
 
@@ -331,10 +151,16 @@ impl RootDecoder {
         unsafe { Atomic::from_ptr(&raw mut (*self.raw()).region_id.counter) }
     }
 
+    fn regions_lock(&self) -> *mut bindings::mutex {
+        // SAFETY: `self` is live; only the address of the field is taken.
+        unsafe { (&raw mut (*self.raw()).regions_lock).cast() }
+    }
+
     /// Takes `regions_lock` (`ACQUIRE(mutex_intr, ..)`); `-EINTR` on a signal.
     pub(crate) fn lock_regions(&self) -> Result<RegionsGuard<'_>> {
-        // SAFETY: `self` is live; the mutex was initialized with the root decoder.
-        to_result(unsafe { c::rcxl_root_regions_lock(self.raw(), true) })?;
+        // SAFETY: The mutex was initialized with the root decoder, which is live.
+        to_result(unsafe { glue::rcxl_mutex_lock_interruptible(self.regions_lock()) })?;
+        // INVARIANT: The lock was taken by this task.
         Ok(RegionsGuard {
             rd: self,
             _not_send: PhantomData,
@@ -343,16 +169,28 @@ impl RootDecoder {
 
     /// Takes `regions_lock` without giving way to signals (module exit, root decoder teardown).
     fn lock_regions_uninterruptible(&self) -> RegionsGuard<'_> {
-        // SAFETY: As in `lock_regions`; the uninterruptible lock cannot fail.
-        unsafe { c::rcxl_root_regions_lock(self.raw(), false) };
+        // SAFETY: As in `lock_regions`.
+        unsafe { glue::rcxl_mutex_lock(self.regions_lock()) };
+        // INVARIANT: The lock was taken by this task.
         RegionsGuard {
             rd: self,
             _not_send: PhantomData,
         }
     }
+
+    /// The device types of the registered provider, which the attributes of this root decoder
+    /// belong to: they stay registered while the attribute callback runs.
+    fn provider_types(&self) -> Result<&DeviceTypes> {
+        provider::current_types(self).ok_or(ENXIO)
+    }
 }
 
 /// `regions_lock` of a root decoder, held.
+///
+/// # Invariants
+///
+/// The task that created the guard holds `rd`'s `regions_lock` until the guard drops; the guard
+/// cannot move to another task.
 pub(crate) struct RegionsGuard<'a> {
     rd: &'a RootDecoder,
     _not_send: PhantomData<*mut ()>,
@@ -360,8 +198,8 @@ pub(crate) struct RegionsGuard<'a> {
 
 impl Drop for RegionsGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: The guard's existence means this task holds the mutex.
-        unsafe { c::rcxl_root_regions_unlock(self.rd.raw()) };
+        // SAFETY: By the type invariants this task holds the mutex.
+        unsafe { bindings::mutex_unlock(self.rd.regions_lock()) };
     }
 }
 
@@ -405,23 +243,45 @@ impl<'a> RegionsGuard<'a> {
     /// Creates and registers `region<id>` (`devm_cxl_add_region()`); `id` was reserved with
     /// [`memregion_alloc`] and is given back on failure.
     pub(crate) fn add_region(&mut self, id: i32, mode: PartMode) -> Result<&Region> {
-        // SAFETY: The root decoder is live; the glue pins it for the region's lifetime.
-        let p = unsafe { c::rcxl_region_alloc(self.rd.raw(), id) };
-        if p.is_null() {
-            memregion_free(id);
-            return Err(ENOMEM);
-        }
-        // SAFETY: `p` is a new, initialized, not yet added region device, owned here.
-        let region = unsafe { Region::from_raw(p) };
-        // SAFETY: As above; nothing else sees the region yet.
-        unsafe {
+        let types = match self.rd.provider_types() {
+            Ok(t) => t,
+            Err(e) => {
+                memregion_free(id);
+                return Err(e);
+            }
+        };
+        // `cxl_region_alloc()`: the region is ours from here, freed by its release callback.
+        let b = match KBox::init(pin_init::init_zeroed::<Opaque<c::cxl_region>>(), GFP_KERNEL) {
+            Ok(b) => b,
+            Err(e) => {
+                memregion_free(id);
+                return Err(e);
+            }
+        };
+        let p = KBox::into_raw(b).cast::<c::cxl_region>();
+        types.count_new();
+        // SAFETY: `p` is a new, zeroed region that nothing else sees yet; the release callback of
+        // `types.region()` frees it (and returns the id) once the device is initialized. The root
+        // decoder is live; it is pinned until the release.
+        let region = unsafe {
+            let dev = &raw mut (*p).dev;
+            glue::rcxl_region_device_initialize(dev.cast());
+            (*dev).parent = &raw mut (*self.rd.decoder()).dev;
+            bindings::get_device((*dev).parent);
+            (*dev).bus = (&raw const c::cxl_bus_type).cast_mut().cast();
+            (*dev).type_ = types.region();
+            (*p).cxlrd = self.rd.raw();
+            (*p).id = id;
             (*p).mode = mode as c::cxl_partition_mode;
             (*p).type_ = c::cxl_decoder_type_CXL_DECODER_HOSTONLYMEM;
             (*p).hpa_range = bindings::range {
                 start: 0,
                 end: u64::MAX,
             };
-        }
+            // A region on a locked window is locked (`cxl_region_setup_flags()`).
+            (*p).flags = flags::region_flags_with_decoder((*p).flags, self.rd.flags());
+            Region::from_raw(p)
+        };
         // SAFETY: The device is initialized; the format takes one int.
         let mut rc = unsafe { bindings::dev_set_name(region.dev(), c"region%d".as_char_ptr(), id) };
         if rc == 0 {
@@ -540,6 +400,22 @@ impl ConfigState {
 #[repr(transparent)]
 pub(crate) struct Region(Opaque<c::cxl_region>);
 
+// SAFETY: Region attributes are only put on region devices of ours, embedded in a region.
+unsafe impl sysfs::Object for Region {
+    unsafe fn from_dev<'a>(dev: *mut bindings::device) -> &'a Self {
+        // SAFETY: Per the trait's contract, `dev` is embedded in a live region of ours for `'a`.
+        unsafe { Region::from_raw(kernel::container_of!(dev, c::cxl_region, dev)) }
+    }
+}
+
+impl AsRef<kernel::device::Device> for Region {
+    fn as_ref(&self) -> &kernel::device::Device {
+        // SAFETY: `self` is a live region, so its device has a non-zero reference count for as
+        // long as the borrow.
+        unsafe { kernel::device::Device::from_raw(self.dev()) }
+    }
+}
+
 impl Region {
     /// # Safety
     ///
@@ -564,15 +440,57 @@ impl Region {
     }
 
     /// The region a bound device is, if it is one of ours.
-    pub(crate) fn from_device<'a, Ctx: kernel::device::DeviceContext>(
-        dev: &'a kernel::device::Device<Ctx>,
+    pub(crate) fn from_device<'a, Ctx: device::DeviceContext>(
+        dev: &'a Device<Ctx>,
     ) -> Option<&'a Region> {
-        let raw = crate::cxl::raw_device(dev).cast::<bindings::device>();
+        let raw = as_raw(dev);
+        let types = provider::current_types(dev)?;
         // SAFETY: `raw` is a live device for `'a`; a device of our region type is embedded in a
         // region of ours.
         unsafe {
-            c::rcxl_is_region(raw.cast())
+            ptr::eq((*raw).type_, types.region())
                 .then(|| Region::from_raw(kernel::container_of!(raw, c::cxl_region, dev)))
+        }
+    }
+
+    /// `cxl_region_release()`: frees the region once its last reference is gone, giving its id
+    /// back (the recently idled id is offered next rather than the cached one, so that the id
+    /// space does not grow without need) and unpinning its root decoder.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is the device of a region made by [`RegionsGuard::add_region`] whose last reference
+    /// is gone; called once.
+    pub(crate) unsafe fn release(dev: *mut bindings::device) {
+        // SAFETY: Per the function's contract.
+        let cxlr = unsafe { kernel::container_of!(dev, c::cxl_region, dev) };
+        // SAFETY: The region is still allocated; the root decoder is pinned until below.
+        let (rd, id) = unsafe { (RootDecoder::from_raw((*cxlr).cxlrd), (*cxlr).id) };
+        let next = rd.region_id().load(Relaxed);
+        if id < next && rd.region_id().cmpxchg(next, id, Full).is_ok() {
+            memregion_free(next);
+        } else {
+            memregion_free(id);
+        }
+        // SAFETY: Drops the pin on the root decoder taken by `add_region`, then frees the region,
+        // allocated there as a `KBox<Opaque<cxl_region>>`.
+        unsafe {
+            bindings::put_device((*dev).parent);
+            drop(KBox::from_raw(cxlr.cast::<Opaque<c::cxl_region>>()));
+        }
+    }
+
+    /// The release of a `cxl_dax_region` device made by [`Region::add_dax_region`].
+    ///
+    /// # Safety
+    ///
+    /// `dev` is such a device whose last reference is gone; called once.
+    pub(crate) unsafe fn release_dax_region(dev: *mut bindings::device) {
+        // SAFETY: Per the function's contract, `dev` is embedded in a `cxl_dax_region` allocated
+        // as a `KBox<Opaque<cxl_dax_region>>`.
+        unsafe {
+            let p = kernel::container_of!(dev, c::cxl_dax_region, dev);
+            drop(KBox::from_raw(p.cast::<Opaque<c::cxl_dax_region>>()));
         }
     }
 
@@ -581,22 +499,17 @@ impl Region {
         &'a self,
         _: &'a impl RegionLocked,
         pos: usize,
-    ) -> Option<&'a crate::topology::EndpointDecoder> {
+    ) -> Option<&'a EndpointDecoder> {
         // SAFETY: `targets[]` is guarded by `cxl_rwsem.region`, held; a set target stays
         // registered while the lock is held (its unregistration detaches under the lock).
         unsafe {
             let t = *(*self.params()).targets.get(pos)?;
-            (!t.is_null()).then(|| crate::topology::EndpointDecoder::from_raw(t))
+            (!t.is_null()).then(|| EndpointDecoder::from_raw(t))
         }
     }
 
     /// Sets or clears the target at `pos` (bounds checked by the caller against the ways).
-    pub(crate) fn set_target(
-        &self,
-        _: &RegionWrite,
-        pos: usize,
-        t: Option<&crate::topology::EndpointDecoder>,
-    ) {
+    pub(crate) fn set_target(&self, _: &RegionWrite, pos: usize, t: Option<&EndpointDecoder>) {
         let p = t.map_or(ptr::null_mut(), |t| t.as_raw());
         // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
         unsafe {
@@ -630,6 +543,15 @@ impl Region {
         unsafe { (*self.raw()).flags & (1 << bit) != 0 }
     }
 
+    /// Adds the flags a decoder of the region imposes (`cxl_region_setup_flags()`).
+    pub(crate) fn apply_decoder_flags(&self, _: &RegionWrite, decoder_flags: usize) {
+        // SAFETY: As in `flag`, held for writing.
+        unsafe {
+            (*self.raw()).flags =
+                flags::region_flags_with_decoder((*self.raw()).flags, decoder_flags)
+        };
+    }
+
     /// Sets or clears flag bit `bit`.
     pub(crate) fn set_flag(&self, _: &RegionWrite, bit: u32, on: bool) {
         // SAFETY: As in `flag`, held for writing.
@@ -647,8 +569,8 @@ impl Region {
     pub(crate) fn perf_data_calculate(
         &self,
         _: &RegionWrite,
-        _: &crate::topology::DpaRead,
-        cxled: &crate::topology::EndpointDecoder,
+        _: &super::topology::DpaRead,
+        cxled: &EndpointDecoder,
     ) {
         // SAFETY: Both are live; the core function wants `cxl_rwsem.dpa` (held) and writes the
         // coordinates under `cxl_rwsem.region` (held for writing).
@@ -667,7 +589,7 @@ impl Region {
     pub(crate) fn invalidate_memregion(&self, g: &impl RegionLocked) -> Result {
         let (start, len) = self.hpa(g).map_or((0, 0), |h| (h.start, h.size()));
         // SAFETY: Only flushes caches over the given physical range.
-        if len != 0 && unsafe { c::rcxl_cpu_cache_invalidate_memregion(start, len) } {
+        if len != 0 && unsafe { glue::rcxl_cpu_cache_invalidate_memregion(start, len) } {
             return Ok(());
         }
         if cfg!(CONFIG_CXL_REGION_INVALIDATION_TEST) {
@@ -695,33 +617,73 @@ impl Region {
     /// unbinds (`devm_cxl_add_dax_region()`). `-ENXIO` when not committed; `-EINVAL` for a
     /// Dynamic Capacity region that is not 1-way (checked again here, under the lock, as the
     /// ways were when they were set).
-    pub(crate) fn add_dax_region(&self) -> Result {
+    pub(crate) fn add_dax_region(&self, dev: &Device<device::Bound>) -> Result {
         let hpa = {
-            let g = RegionRead::lock()?;
+            let g = RegionRead::lock_interruptible()?;
             if self.state(&g) != ConfigState::Commit {
                 return Err(ENXIO);
             }
             if self.mode() == Some(PartMode::DynamicRam1) && self.interleave(&g).0 != 1 {
+                dev_err!(self.as_ref(), "Interleaving DC not supported\n");
                 return Err(EINVAL);
             }
             self.hpa(&g).ok_or(ENXIO)?
         };
-        // SAFETY: The region is bound to our driver (the devm action needs a bound device).
-        to_result(unsafe { c::rcxl_dax_region_add(self.raw(), hpa.start, hpa.end) })
+        let types = provider::current_types(self).ok_or(ENXIO)?;
+        let b = KBox::init(
+            pin_init::init_zeroed::<Opaque<c::cxl_dax_region>>(),
+            GFP_KERNEL,
+        )?;
+        let p = KBox::into_raw(b).cast::<c::cxl_dax_region>();
+        types.count_new();
+        // SAFETY: `p` is a new, zeroed dax region that nothing else sees yet; once its device is
+        // initialized, the release callback of `types.dax_region()` frees it. The region is live
+        // and outlives its child.
+        let child = unsafe {
+            let child = &raw mut (*p).dev;
+            glue::rcxl_dax_region_device_initialize(child.cast());
+            (*p).hpa_range = bindings::range {
+                start: hpa.start,
+                end: hpa.end,
+            };
+            (*p).cxlr = self.raw();
+            (*child).parent = self.dev();
+            (*child).bus = (&raw const c::cxl_bus_type).cast_mut().cast();
+            (*child).type_ = types.dax_region();
+            let mut rc = bindings::dev_set_name(child, c"dax_region%d".as_ptr().cast(), self.id());
+            if rc == 0 {
+                rc = bindings::device_add(child);
+            }
+            if rc != 0 {
+                bindings::put_device(child);
+                return Err(Error::from_errno(rc));
+            }
+            // INVARIANT: Added just above; the reference is the child's.
+            ChildDevice(NonNull::new_unchecked(child))
+        };
+        // Removed when the region driver unbinds; at once if the devres cannot be had.
+        kernel::devres::register(dev, child, GFP_KERNEL)
     }
 
     /// Registers the node and abstract-distance notifiers of a bound region (as
-    /// `cxl_region_probe()` does); they go when the driver unbinds.
-    pub(crate) fn register_notifiers(&self) -> Result {
-        // SAFETY: The region is bound to our driver (devm); the callbacks match the notifier
-        // prototypes and only use the region, which outlives its binding.
-        to_result(unsafe {
-            c::rcxl_region_register_notifiers(
-                self.raw(),
-                Some(perf_attrs_callback),
-                Some(adistance_callback),
-            )
-        })
+    /// `cxl_region_probe()` does); they go when the driver unbinds. `P`'s access groups follow
+    /// the coordinates.
+    pub(crate) fn register_notifiers<P: Provider>(&self, dev: &Device<device::Bound>) -> Result {
+        // SAFETY: The region is bound to our driver, so its notifier blocks are not registered
+        // yet (the previous binding's devres unregistered them); they live as long as the region,
+        // which outlives its binding.
+        let guard = unsafe {
+            let node = &raw mut (*self.raw()).node_notifier;
+            (*node).notifier_call = Some(perf_attrs_callback::<P>);
+            (*node).priority = c::RCXL_CALLBACK_PRI;
+            let adist = &raw mut (*self.raw()).adist_notifier;
+            (*adist).notifier_call = Some(adistance_callback);
+            (*adist).priority = 100;
+            glue::rcxl_register_notifiers(node, adist);
+            // INVARIANT: Registered just above.
+            Notifiers(NonNull::new_unchecked(self.raw()))
+        };
+        kernel::devres::register(dev, guard, GFP_KERNEL)
     }
 
     /// The region's node (`phys_to_target_node()` of its start); its parameters are stable while
@@ -735,7 +697,7 @@ impl Region {
             }
             (*res).start
         };
-        crate::cxl::numa::phys_to_target_node(start)
+        super::numa::phys_to_target_node(start)
     }
 
     /// Whether part of the HPA range is already System RAM (`walk_iomem_res_desc()`).
@@ -825,19 +787,23 @@ impl Region {
         unsafe { (*self.params()).interleave_ways }
     }
 
-    /// Sets the interleave ways; the `targetN` files follow. On failure nothing changes.
-    pub(crate) fn set_interleave_ways(&self, _: &RegionWrite, ways: i32) -> Result {
+    /// Sets the interleave ways; the files of `targets` follow. On failure nothing changes.
+    pub(crate) fn set_interleave_ways(
+        &self,
+        _: &RegionWrite,
+        ways: i32,
+        targets: &'static sysfs::Group,
+    ) -> Result {
         // SAFETY: As in `set_state`.
         let save = unsafe { (*self.params()).interleave_ways };
         // SAFETY: As in `set_state`.
         unsafe { (*self.params()).interleave_ways = ways };
-        // SAFETY: The region device is registered (sysfs writers hold it).
-        let rc = unsafe { c::rcxl_region_update_targets(self.raw()) };
-        if rc != 0 {
+        let rc = targets.update(self.as_ref());
+        if rc.is_err() {
             // SAFETY: As in `set_state`.
             unsafe { (*self.params()).interleave_ways = save };
         }
-        to_result(rc)
+        rc
     }
 
     /// Sets the interleave granularity.
@@ -942,14 +908,30 @@ impl Region {
         // SAFETY: As in `state`.
         unsafe { (*self.params()).cache_size }
     }
+
+    /// The cache size without the lock, for `is_visible`: it is set before the region device is
+    /// added (never, for a region created through sysfs) and does not change afterwards.
+    pub(crate) fn cache_size_fixed(&self) -> u64 {
+        // SAFETY: `self` is live; the field is not written after the device is added.
+        unsafe { (*self.params()).cache_size }
+    }
 }
 
-/// `CXL_REGION_F_LOCK`: the region's decoders are locked by firmware or an accelerator driver.
-pub(crate) const REGION_F_LOCK: u32 = c::CXL_REGION_F_LOCK;
-/// `CXL_REGION_F_NEEDS_RESET`: a decoder reset was interrupted.
-pub(crate) const REGION_F_NEEDS_RESET: u32 = c::CXL_REGION_F_NEEDS_RESET;
-/// `CXL_REGION_F_NORMALIZED_ADDRESSING`.
-pub(crate) const REGION_F_NORMALIZED_ADDRESSING: u32 = c::CXL_REGION_F_NORMALIZED_ADDRESSING;
+pub(crate) use flags::{REGION_F_LOCK, REGION_F_NEEDS_RESET};
+
+// The pure flag rules use the kernel's bit values.
+const _: () = {
+    assert!(flags::DECODER_F_RAM == c::RCXL_DECODER_F_RAM as usize);
+    assert!(flags::DECODER_F_PMEM == c::RCXL_DECODER_F_PMEM as usize);
+    assert!(flags::DECODER_F_TYPE3 == c::RCXL_DECODER_F_TYPE3 as usize);
+    assert!(flags::DECODER_F_LOCK == c::RCXL_DECODER_F_LOCK as usize);
+    assert!(
+        flags::DECODER_F_NORMALIZED_ADDRESSING == c::RCXL_DECODER_F_NORMALIZED_ADDRESSING as usize
+    );
+    assert!(flags::REGION_F_LOCK == c::CXL_REGION_F_LOCK);
+    assert!(flags::REGION_F_NEEDS_RESET == c::CXL_REGION_F_NEEDS_RESET);
+    assert!(flags::REGION_F_NORMALIZED_ADDRESSING == c::CXL_REGION_F_NORMALIZED_ADDRESSING);
+};
 
 /// A counted reference to a region, dropped with it.
 pub(crate) struct HeldRegion(*mut c::cxl_region);
@@ -1010,7 +992,7 @@ fn node_test_and_set(nid: i32) -> bool {
 /// # Safety
 ///
 /// Called by the node notifier chain with the `node_notifier` of a bound region of ours.
-unsafe extern "C" fn perf_attrs_callback(
+unsafe extern "C" fn perf_attrs_callback<P: Provider>(
     nb: *mut bindings::notifier_block,
     action: kernel::ffi::c_ulong,
     arg: *mut kernel::ffi::c_void,
@@ -1043,8 +1025,11 @@ unsafe extern "C" fn perf_attrs_callback(
     if set == 0 {
         return bindings::NOTIFY_DONE as c_int;
     }
-    // SAFETY: The region is registered and bound.
-    unsafe { c::rcxl_region_update_access(r.raw()) };
+    for group in P::ACCESS_GROUPS {
+        if group.update(r.as_ref()).is_err() {
+            dev_dbg!(r.as_ref(), "Failed to update access groups\n");
+        }
+    }
     bindings::NOTIFY_OK as c_int
 }
 
@@ -1091,192 +1076,44 @@ pub(crate) fn memregion_free(id: i32) {
     unsafe { c::memregion_free(id) };
 }
 
-/// Registers the provider with the core, the decoder attributes and the region driver's device
-/// type; dropping it stops region creation, removes every region and unregisters.
-pub(crate) struct Registration(PhantomData<*mut ()>);
+/// A `cxl_dax_region` child of a bound region, unregistered when the region driver unbinds.
+///
+/// # Invariants
+///
+/// The pointer is an added device whose reference this owns.
+struct ChildDevice(NonNull<bindings::device>);
 
-// SAFETY: The registration holds no thread-bound state; it may be dropped from any task.
-unsafe impl Send for Registration {}
-// SAFETY: It has no methods taking `&self`.
-unsafe impl Sync for Registration {}
+// SAFETY: Device unregistration may happen from any task.
+unsafe impl Send for ChildDevice {}
 
-impl Registration {
-    /// Registers with the core and decorates the decoders.
-    pub(crate) fn new() -> Result<Self> {
-        // SAFETY: Called once, from module init.
-        to_result(unsafe { c::rcxl_region_provider_init() })?;
-        Ok(Self(PhantomData))
-    }
-}
-
-impl Drop for Registration {
+impl Drop for ChildDevice {
     fn drop(&mut self) {
-        // SAFETY: `new` succeeded; this runs once, from module exit.
-        unsafe { c::rcxl_region_provider_exit() };
+        // SAFETY: By the type invariants the device was added and the reference is ours.
+        unsafe { bindings::device_unregister(self.0.as_ptr()) };
     }
 }
 
-/// The device an attribute callback runs for.
+/// The notifiers of a bound region, unregistered when the region driver unbinds.
 ///
-/// # Safety
+/// # Invariants
 ///
-/// `dev` is live for `'a` and carries `attr`: the glue puts root decoder attributes only on root
-/// decoders, `region` only on switch and endpoint decoders, and the rest only on our regions.
-unsafe fn object<'a>(dev: *mut bindings::device, attr: Attr) -> Object<'a> {
-    match attr {
-        Attr::CreateRamRegion | Attr::CreateDynamicRam1Region | Attr::DeleteRegion => {
-            // SAFETY: Per the function's contract, `dev` is a live root decoder.
-            Object::RootDecoder(unsafe { RootDecoder::from_raw(c::to_cxl_root_decoder(dev)) })
-        }
-        Attr::DecoderRegion => {
-            // SAFETY: Per the contract, a live decoder.
-            Object::Decoder(unsafe {
-                crate::topology::PortDecoder::from_raw(c::to_cxl_decoder(dev))
-            })
-        }
-        // SAFETY: Per the contract, `dev` is embedded in one of our live regions.
-        _ => Object::Region(unsafe {
-            Region::from_raw(kernel::container_of!(dev, c::cxl_region, dev))
-        }),
+/// The pointer is a live region whose notifier blocks are registered.
+struct Notifiers(NonNull<c::cxl_region>);
+
+// SAFETY: Notifier unregistration may happen from any task.
+unsafe impl Send for Notifiers {}
+
+impl Drop for Notifiers {
+    fn drop(&mut self) {
+        let r = self.0.as_ptr();
+        // SAFETY: By the type invariants both blocks are registered; the region is live.
+        unsafe {
+            glue::rcxl_unregister_notifiers(
+                &raw mut (*r).node_notifier,
+                &raw mut (*r).adist_notifier,
+            )
+        };
     }
-}
-
-/// # Safety
-///
-/// Called by the glue's show callback with a live device and the page sysfs passes.
-#[no_mangle]
-unsafe extern "C" fn rcxl_rs_attr_show(
-    dev: *mut bindings::device,
-    attr: c_int,
-    buf: *mut c_char,
-) -> isize {
-    let Some(attr) = Attr::from_raw(attr) else {
-        return EINVAL.to_errno() as isize;
-    };
-    let mut out = ShowBuf {
-        buf: buf.cast(),
-        len: 0,
-    };
-    // SAFETY: sysfs calls with a live device that has the attribute.
-    let obj = unsafe { object(dev, attr) };
-    match <crate::RegionProvider as Provider>::show(obj, attr, &mut out) {
-        Ok(()) => out.written() as isize,
-        Err(e) => e.to_errno() as isize,
-    }
-}
-
-/// # Safety
-///
-/// Called by the glue's store callback with a live device and `len` readable bytes at `buf`.
-#[no_mangle]
-unsafe extern "C" fn rcxl_rs_attr_store(
-    dev: *mut bindings::device,
-    attr: c_int,
-    buf: *const c_char,
-    len: usize,
-) -> isize {
-    let Some(attr) = Attr::from_raw(attr) else {
-        return EINVAL.to_errno() as isize;
-    };
-    let input = StoreInput {
-        // SAFETY: sysfs passes `len` valid bytes, followed by a NUL.
-        bytes: unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) },
-    };
-    // SAFETY: sysfs calls with a live device that has the attribute.
-    let obj = unsafe { object(dev, attr) };
-    match <crate::RegionProvider as Provider>::store(obj, attr, &input) {
-        Ok(()) => len as isize,
-        Err(e) => e.to_errno() as isize,
-    }
-}
-
-/// # Safety
-///
-/// Called by the glue's `is_visible` with a live device.
-#[no_mangle]
-unsafe extern "C" fn rcxl_rs_attr_visible(
-    dev: *mut bindings::device,
-    attr: c_int,
-    mode: bindings::umode_t,
-) -> bindings::umode_t {
-    let Some(attr) = Attr::from_raw(attr) else {
-        return 0;
-    };
-    // SAFETY: sysfs calls with a live device that has the attribute.
-    let obj = unsafe { object(dev, attr) };
-    <crate::RegionProvider as Provider>::visible(obj, attr, mode)
-}
-
-/// `cxl_region_release()`: the last reference to a region device is gone.
-///
-/// # Safety
-///
-/// Called by the driver core once, with a region device of ours.
-#[no_mangle]
-unsafe extern "C" fn rcxl_rs_region_release(dev: *mut bindings::device) {
-    // SAFETY: `dev` is embedded in a region of ours, allocated by the glue.
-    let cxlr = unsafe { kernel::container_of!(dev, c::cxl_region, dev) };
-    // SAFETY: The region is still allocated; its root decoder pin is released below.
-    let (rd, id) = unsafe { (RootDecoder::from_raw((*cxlr).cxlrd), (*cxlr).id) };
-    // Reuse the recently idled id rather than the cached next one, so that the id space does not
-    // grow without need.
-    let next = rd.region_id().load(Relaxed);
-    if id < next && rd.region_id().cmpxchg(next, id, Full).is_ok() {
-        memregion_free(next);
-    } else {
-        memregion_free(id);
-    }
-    // SAFETY: Drops the pin on the root decoder taken at allocation, then frees the region the
-    // glue allocated with `kzalloc`.
-    unsafe {
-        bindings::put_device((*dev).parent);
-        bindings::kfree(cxlr.cast());
-    }
-}
-
-/// `kill_regions()`: the root decoder is being unregistered.
-///
-/// # Safety
-///
-/// Called by the core with a live root decoder.
-#[no_mangle]
-unsafe extern "C" fn rcxl_rs_kill_regions(cxlrd: *mut c::cxl_root_decoder) {
-    // SAFETY: The core passes a live root decoder.
-    let rd = unsafe { RootDecoder::from_raw(cxlrd) };
-    <crate::RegionProvider as Provider>::remove_regions(rd, true);
-}
-
-/// Module exit: every region of `cxlrd` goes; the root decoder stays usable.
-///
-/// # Safety
-///
-/// Called by the glue with a live root decoder.
-#[no_mangle]
-unsafe extern "C" fn rcxl_rs_remove_regions(cxlrd: *mut c::cxl_root_decoder) {
-    // SAFETY: The glue passes a live root decoder (it holds a bus iteration reference).
-    let rd = unsafe { RootDecoder::from_raw(cxlrd) };
-    <crate::RegionProvider as Provider>::remove_regions(rd, false);
-}
-
-/// `cxl_decoder_detach()` for an endpoint decoder being unregistered.
-///
-/// # Safety
-///
-/// Called by the core with a live endpoint decoder.
-#[no_mangle]
-unsafe extern "C" fn rcxl_rs_decoder_detach(
-    _cxlr: *mut c::cxl_region,
-    cxled: *mut c::cxl_endpoint_decoder,
-    _pos: c_int,
-    _mode: c_int,
-) -> c_int {
-    // The core calls this from `cxld_unregister()` only: (NULL, cxled, -1, DETACH_INVALIDATE).
-    if !cxled.is_null() {
-        // SAFETY: The core passes a live endpoint decoder.
-        let cxled = unsafe { crate::topology::EndpointDecoder::from_raw(cxled) };
-        <crate::RegionProvider as Provider>::decoder_unregister(cxled);
-    }
-    0
 }
 
 impl RootDecoder {

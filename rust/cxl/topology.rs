@@ -12,11 +12,22 @@
 //! here (decoder programming, target lists, region references, `cxled->pos`) is guarded by
 //! `cxl_rwsem.region` held for writing, which the mutators ask for.
 
-use crate::cxl::cxl_bindings as c;
-use crate::cxl::Range;
-use crate::region_abi::{Region, RegionLocked, RegionWrite};
+use super::cxl_bindings as c;
+use super::region::{Region, RegionLocked, RegionWrite};
+use super::rwsem::{ReadGuard, StaticRwSem};
+use super::{glue, sysfs, Range};
 use core::{marker::PhantomData, ptr};
 use kernel::{bindings, error::to_result, ffi::c_void, prelude::*, str::CStr, types::Opaque};
+
+/// Reads field `$f` of the C object behind the wrapper `$obj`, by value, through a raw pointer:
+/// never a reference to a C structure that C changes concurrently.
+macro_rules! field {
+    ($obj:expr, $($f:ident).+) => {
+        // SAFETY: The wrapper is live (see the module documentation), and the fields read this way
+        // are constant, or guarded by a lock the caller holds (see each accessor).
+        unsafe { (&raw const (*$obj.raw()).$($f).+).read() }
+    };
+}
 
 macro_rules! transparent {
     ($(#[$m:meta])* $name:ident, $c:ty) => {
@@ -35,12 +46,6 @@ macro_rules! transparent {
                 self.0.get()
             }
 
-            /// The C structure, for reading fields that do not change while the caller's lock
-            /// is held (writes go through [`Self::raw`], never while this borrow lives).
-            fn c(&self) -> &$c {
-                // SAFETY: `self` is live (see the module documentation); see above for aliasing.
-                unsafe { &*self.0.get() }
-            }
 
             /// # Safety
             ///
@@ -92,6 +97,26 @@ transparent!(
     c::cxl_region_ref
 );
 
+/// `AsRef<Device>` for a wrapper of a C object that embeds its `struct device` at `$($field).+`,
+/// so that `dev_*!` print with the object's name.
+macro_rules! as_device {
+    ($name:ident, $($field:ident).+) => {
+        impl AsRef<kernel::device::Device> for $name {
+            fn as_ref(&self) -> &kernel::device::Device {
+                // SAFETY: `self` is live (see the module documentation), so its embedded device
+                // has a non-zero reference count for as long as the borrow.
+                unsafe {
+                    kernel::device::Device::from_raw((&raw mut (*self.raw()).$($field).+).cast())
+                }
+            }
+        }
+    };
+}
+
+as_device!(Port, dev);
+as_device!(EndpointDecoder, cxld.dev);
+as_device!(PortDecoder, dev);
+
 /// The xarray index of an entry keyed by pointer.
 fn key<T>(p: *const T) -> usize {
     p as usize
@@ -127,19 +152,21 @@ impl Port {
         if self.is_root() {
             return None;
         }
+        let parent = field!(self, dev.parent);
         // SAFETY: Every CXL port but the root has a CXL port as parent, which outlives it.
-        unsafe { Port::opt(c::to_cxl_port(self.c().dev.parent)) }
+        unsafe { Port::opt(c::to_cxl_port(parent)) }
     }
 
     /// `is_cxl_root()`.
     pub(crate) fn is_root(&self) -> bool {
-        ptr::eq(self.c().uport_dev, self.c().dev.parent)
+        ptr::eq(field!(self, uport_dev), field!(self, dev.parent))
     }
 
     /// The port's name.
     pub(crate) fn name(&self) -> &CStr {
+        let name = field!(self, dev.kobj.name);
         // SAFETY: Registered ports have a name that lives as long as they do.
-        unsafe { CStr::from_char_ptr(self.c().dev.kobj.name) }
+        unsafe { CStr::from_char_ptr(name) }
     }
 
     /// The memdev's link through this port (`cxl_ep_load()`).
@@ -167,7 +194,7 @@ impl Port {
 
     /// The host bridge device above this port.
     pub(crate) fn host_bridge(&self) -> *mut bindings::device {
-        self.c().host_bridge.cast()
+        field!(self, host_bridge).cast()
     }
 
     /// Interleave capabilities of the port's HDM decoders: the `iw_cap_mask` of supported ways
@@ -209,18 +236,47 @@ impl Port {
     }
 
     /// A new region reference for `r` at this port (`alloc_region_ref()` without the HPA order
-    /// check): `nr_targets` 1, no decoder yet.
+    /// check): `nr_targets` 1, no decoder yet. Freed by [`RegionRef::free`].
     pub(crate) fn alloc_region_ref<'a>(
         &'a self,
         r: &Region,
         _: &'a RegionWrite,
     ) -> Result<&'a RegionRef> {
-        let mut err = 0;
-        // SAFETY: The port is live; the glue inserts into `regions` under our write lock.
-        let p = unsafe { c::rcxl_region_ref_alloc(self.raw(), r.as_raw(), &mut err) };
-        to_result(err)?;
-        // SAFETY: Success returns a valid new reference, owned by the port's list.
-        unsafe { RegionRef::opt(p) }.ok_or(ENOMEM)
+        let regions = self.regions();
+        let index = key(r.as_raw());
+        // SAFETY: `regions` is initialized; its writers are serialized by `cxl_rwsem.region`,
+        // held for writing.
+        if !unsafe { bindings::xa_load(regions, index) }.is_null() {
+            return Err(EBUSY);
+        }
+        let b = KBox::init(
+            pin_init::init_zeroed::<Opaque<c::cxl_region_ref>>(),
+            GFP_KERNEL,
+        )?;
+        let rr = KBox::into_raw(b).cast::<c::cxl_region_ref>();
+        // SAFETY: `rr` is new and zeroed, seen by nobody until stored below; the port and the
+        // region are live.
+        unsafe {
+            (*rr).port = self.raw();
+            (*rr).region = r.as_raw();
+            (*rr).nr_targets = 1;
+            bindings::xa_init_flags((&raw mut (*rr).endpoints).cast(), 0);
+        }
+        // SAFETY: As above; the slot was checked free under the same lock.
+        let old = unsafe { bindings::xa_store(regions, index, rr.cast(), bindings::GFP_KERNEL) };
+        // SAFETY: `xa_store` returns the old entry or an error entry.
+        if let Err(e) = to_result(unsafe { bindings::xa_err(old) }) {
+            // SAFETY: Not stored: still ours alone, allocated above.
+            drop(unsafe { KBox::from_raw(rr.cast::<Opaque<c::cxl_region_ref>>()) });
+            return Err(e);
+        }
+        // SAFETY: Stored in the port's list, where it lives until `RegionRef::free`.
+        Ok(unsafe { &*rr.cast::<RegionRef>() })
+    }
+
+    fn regions(&self) -> *mut bindings::xarray {
+        // SAFETY: `self` is live; only the address of the field is taken.
+        unsafe { (&raw mut (*self.raw()).regions).cast() }
     }
 
     /// The first switch decoder of this port that can host a new region (`match_free_decoder()`):
@@ -290,16 +346,22 @@ unsafe extern "C" fn match_free_decoder(dev: *mut bindings::device, _: *const c_
 }
 
 impl Ep {
+    fn next_raw(&self) -> *mut c::cxl_port {
+        field!(self, next)
+    }
+
     /// The next port down towards the memdev; `None` at the endpoint port.
     pub(crate) fn next(&self) -> Option<&Port> {
+        let next = field!(self, next);
         // SAFETY: A child port outlives the `cxl_ep` that names it.
-        unsafe { Port::opt(self.c().next) }
+        unsafe { Port::opt(next) }
     }
 
     /// The downstream port the memdev is reached through.
     pub(crate) fn dport(&self) -> &Dport {
+        let dport = field!(self, dport);
         // SAFETY: Set when the link is made; the dport outlives it.
-        unsafe { &*self.c().dport.cast::<Dport>() }
+        unsafe { &*dport.cast::<Dport>() }
     }
 }
 
@@ -314,48 +376,68 @@ impl Dport {
 
     /// The port id a target list names it by.
     pub(crate) fn port_id(&self) -> i32 {
-        self.c().port_id
+        field!(self, port_id)
     }
 }
 
 impl Memdev {
-    /// Whether the device is a restricted CXL device (RCH/RCD topology).
+    /// Whether the device is a restricted CXL device (RCH/RCD topology); `false` once the memdev
+    /// has lost its device state (shut down), when no decoder below it will be programmed again.
     pub(crate) fn is_rcd(&self) -> bool {
-        // SAFETY: A registered memdev has its device state.
-        unsafe { (*self.c().cxlds).rcd }
+        self.with_state(|cxlds| {
+            // SAFETY: `with_state` passes the live device state.
+            Ok(unsafe { (*cxlds).rcd })
+        })
+        .unwrap_or(false)
     }
 
-    /// Whether an accelerator driver attached to the memdev manages its regions.
+    /// Whether an accelerator driver attached to the memdev manages its regions (set when the
+    /// memdev is created, constant).
     pub(crate) fn has_attach(&self) -> bool {
-        !self.c().attach.is_null()
+        !field!(self, attach).is_null()
     }
 
-    /// The mode of partition `part` of a Dynamic Capacity target, read under
-    /// `cxl_memdev_rwsem` held for reading: `cxl_memdev_shutdown()` clears the memdev's device
-    /// state with it held for writing, so the state cannot go away meanwhile. `-ENODEV` when it
-    /// is gone already, `-EINVAL` when the device does not support Dynamic Capacity.
-    pub(crate) fn dcd_part_mode(&self, part: i32) -> Result<Option<u32>> {
-        let _guard = MemdevRead::lock();
+    /// Runs `f` on the memdev's device state with `cxl_memdev_rwsem` held for reading:
+    /// `cxl_memdev_shutdown()` clears the state with it held for writing, so the state cannot go
+    /// away meanwhile. `-ENODEV` when it is gone already.
+    fn with_state<R>(&self, f: impl FnOnce(*mut c::cxl_dev_state) -> Result<R>) -> Result<R> {
+        let _guard = ReadGuard::<MemdevSem>::lock();
         // Read once: shutdown writes it, but not while the lock is held for reading.
-        let cxlds = self.c().cxlds;
+        // SAFETY: `self` is live; the field is only written under the lock, held for reading.
+        let cxlds = unsafe { ptr::read(&raw const (*self.raw()).cxlds) };
         if cxlds.is_null() {
             return Err(ENODEV);
         }
-        // SAFETY: `cxlds` is the memdev's live device state (see above).
-        if !unsafe { c::rcxl_dcd_supported(cxlds) } {
-            return Err(EINVAL);
-        }
-        Ok(self.part_mode(part))
+        f(cxlds)
     }
 
-    /// The mode of partition `part`, if it exists.
-    pub(crate) fn part_mode(&self, part: i32) -> Option<u32> {
-        let part = usize::try_from(part).ok()?;
-        // SAFETY: A registered memdev has its device state; `nr_partitions` bounds `part`.
-        unsafe {
-            let cxlds = self.c().cxlds;
-            (part < (*cxlds).nr_partitions as usize).then(|| (*cxlds).part[part].mode)
-        }
+    /// What a Dynamic Capacity region asks of a target's memdev before any other check (the
+    /// upstream `store_targetN()`): its device state (`-ENODEV` once shut down) and Dynamic
+    /// Capacity support (`-EINVAL`).
+    pub(crate) fn check_dcd(&self) -> Result {
+        self.with_state(|cxlds| {
+            // SAFETY: `with_state` passes the live device state.
+            if unsafe { glue::rcxl_dcd_supported(cxlds.cast()) } {
+                Ok(())
+            } else {
+                Err(EINVAL)
+            }
+        })
+    }
+
+    /// The mode of partition `part`, `None` if there is no such partition; `-ENODEV` once the
+    /// memdev has lost its device state.
+    pub(crate) fn part_mode(&self, part: i32) -> Result<Option<u32>> {
+        self.with_state(|cxlds| {
+            let Ok(part) = usize::try_from(part) else {
+                return Ok(None);
+            };
+            // SAFETY: `with_state` passes the live device state; `nr_partitions` bounds `part`
+            // and does not change after probe.
+            Ok(unsafe {
+                (part < (*cxlds).nr_partitions as usize).then(|| (*cxlds).part[part].mode)
+            })
+        })
     }
 }
 
@@ -413,22 +495,17 @@ impl EndpointDecoder {
 
     /// The endpoint port (`cxled_to_port()`).
     pub(crate) fn port(&self) -> &Port {
+        let parent = field!(self, cxld.dev.parent);
         // SAFETY: An endpoint decoder's parent is its endpoint port, which outlives it.
-        unsafe { &*c::to_cxl_port(self.c().cxld.dev.parent).cast::<Port>() }
+        unsafe { &*c::to_cxl_port(parent).cast::<Port>() }
     }
 
     /// The memdev (`cxled_to_memdev()`).
     pub(crate) fn memdev(&self) -> &Memdev {
+        let uport = field!(self.port(), uport_dev).cast::<bindings::device>();
         // SAFETY: The endpoint port's `uport_dev` is the memdev's device; the memdev outlives
         // its endpoint port.
-        unsafe {
-            &*kernel::container_of!(
-                self.port().c().uport_dev.cast::<bindings::device>(),
-                c::cxl_memdev,
-                dev
-            )
-            .cast::<Memdev>()
-        }
+        unsafe { &*kernel::container_of!(uport, c::cxl_memdev, dev).cast::<Memdev>() }
     }
 
     /// The ports a region decodes through for this decoder, from the endpoint port up to the one
@@ -445,7 +522,7 @@ impl EndpointDecoder {
 
     /// The partition index, negative once the decoder is being torn down.
     pub(crate) fn part(&self, _: &impl RegionLocked) -> i32 {
-        self.c().part
+        field!(self, part)
     }
 
     /// Marks the decoder dead (`cxled->part = -1`, `DETACH_INVALIDATE`).
@@ -456,7 +533,7 @@ impl EndpointDecoder {
 
     /// The interleave position in its region.
     pub(crate) fn pos(&self, _: &impl RegionLocked) -> i32 {
-        self.c().pos
+        field!(self, pos)
     }
 
     /// Sets the interleave position.
@@ -467,7 +544,7 @@ impl EndpointDecoder {
 
     /// The size of the DPA allocation, 0 without one (caller holds `cxl_rwsem.dpa`).
     pub(crate) fn dpa_size(&self, _: &DpaRead) -> u64 {
-        let res = self.c().dpa_res;
+        let res = field!(self, dpa_res);
         if res.is_null() {
             return 0;
         }
@@ -477,7 +554,7 @@ impl EndpointDecoder {
 
     /// Whether the decoder has a DPA allocation.
     pub(crate) fn has_dpa(&self, _: &DpaRead) -> bool {
-        !self.c().dpa_res.is_null()
+        !field!(self, dpa_res).is_null()
     }
 }
 
@@ -504,6 +581,15 @@ impl<T> Drop for DeviceRef<T> {
     }
 }
 
+// SAFETY: The decoder attributes are only put on switch and endpoint decoders, which embed their
+// `struct cxl_decoder` and its device.
+unsafe impl sysfs::Object for PortDecoder {
+    unsafe fn from_dev<'a>(dev: *mut bindings::device) -> &'a Self {
+        // SAFETY: Per the trait's contract, `dev` is a live decoder for `'a`.
+        unsafe { Self::from_raw(c::to_cxl_decoder(dev)) }
+    }
+}
+
 impl PortDecoder {
     /// # Safety
     ///
@@ -515,19 +601,20 @@ impl PortDecoder {
 
     /// The device name.
     pub(crate) fn name(&self) -> &CStr {
+        let name = field!(self, dev.kobj.name);
         // SAFETY: Registered decoders have a name that lives as long as they do.
-        unsafe { CStr::from_char_ptr(self.c().dev.kobj.name) }
+        unsafe { CStr::from_char_ptr(name) }
     }
 
     /// The region this decoder is assigned to, as a raw pointer for comparison.
     pub(crate) fn region_ptr(&self, _: &impl RegionLocked) -> *mut c::cxl_region {
-        self.c().region
+        field!(self, region)
     }
 
     /// The region this decoder is assigned to. Only this module assigns decoders, so it is one
     /// of ours; it stays live while it holds the decoder, which needs the caller's lock to end.
     pub(crate) fn region<'a>(&'a self, _: &'a impl RegionLocked) -> Option<&'a Region> {
-        let r = self.c().region;
+        let r = field!(self, region);
         // SAFETY: Per the above.
         (!r.is_null()).then(|| unsafe { Region::from_raw(r) })
     }
@@ -543,7 +630,7 @@ impl PortDecoder {
 
     /// Releases the decoder from `r` (`cxl_rr_free_decoder()`).
     pub(crate) fn clear_region(&self, _: &RegionWrite, r: &Region) {
-        if !ptr::eq(self.c().region, r.as_raw()) {
+        if !ptr::eq(field!(self, region), r.as_raw()) {
             return;
         }
         // SAFETY: As in `set_region`; drops the reference it took.
@@ -555,12 +642,12 @@ impl PortDecoder {
 
     /// `CXL_DECODER_F_*` flags.
     pub(crate) fn flags(&self) -> usize {
-        self.c().flags
+        field!(self, flags)
     }
 
     /// The decoder's target type (`CXL_DECODER_DEVMEM`/`HOSTONLYMEM`).
     pub(crate) fn target_type(&self) -> u32 {
-        self.c().target_type
+        field!(self, target_type)
     }
 
     /// Sets the target type.
@@ -571,7 +658,10 @@ impl PortDecoder {
 
     /// Interleave ways and granularity as programmed.
     pub(crate) fn interleave(&self) -> (i32, i32) {
-        (self.c().interleave_ways, self.c().interleave_granularity)
+        (
+            field!(self, interleave_ways),
+            field!(self, interleave_granularity),
+        )
     }
 
     /// Programs ways, granularity and HPA range (not yet committed to hardware).
@@ -662,7 +752,7 @@ impl PortDecoder {
 
     /// Programs and commits the decoder (`cxld->commit`); `None` when it has no commit op.
     pub(crate) fn commit(&self, _: &RegionWrite) -> Option<Result> {
-        let f = self.c().commit?;
+        let f = field!(self, commit)?;
         // SAFETY: The core's commit op, called under `cxl_rwsem.region` held for writing, as
         // it asserts.
         Some(to_result(unsafe { f(self.raw()) }))
@@ -670,7 +760,7 @@ impl PortDecoder {
 
     /// Resets the decoder (`cxld->reset`); does nothing without a reset op.
     pub(crate) fn reset(&self, _: &RegionWrite) {
-        if let Some(f) = self.c().reset {
+        if let Some(f) = field!(self, reset) {
             // SAFETY: As in `commit`.
             unsafe { f(self.raw()) };
         }
@@ -680,23 +770,26 @@ impl PortDecoder {
 impl RegionRef {
     /// The region's HPA range start, if it has one (for the HPA order check).
     pub(crate) fn region_hpa_start(&self, _: &impl RegionLocked) -> Option<u64> {
+        let region = field!(self, region);
         // SAFETY: The region is live while referenced; params under `cxl_rwsem.region`.
         unsafe {
-            let res = (*self.c().region).params.res;
+            let res = (*region).params.res;
             (!res.is_null()).then(|| (*res).start)
         }
     }
 
     /// The region's name.
     pub(crate) fn region_name(&self) -> &CStr {
+        let region = field!(self, region);
         // SAFETY: The region is live while referenced.
-        unsafe { CStr::from_char_ptr((*self.c().region).dev.kobj.name) }
+        unsafe { CStr::from_char_ptr((*region).dev.kobj.name) }
     }
 
     /// The decoder the region uses at this port, once assigned.
     pub(crate) fn decoder(&self) -> Option<&PortDecoder> {
+        let decoder = field!(self, decoder);
         // SAFETY: Assigned right after allocation; decoders outlive the reference.
-        unsafe { PortDecoder::opt(self.c().decoder) }
+        unsafe { PortDecoder::opt(decoder) }
     }
 
     /// Assigns the decoder.
@@ -708,9 +801,9 @@ impl RegionRef {
     /// (targets needed, targets set, endpoints) counters.
     pub(crate) fn counts(&self) -> (i32, i32, i32) {
         (
-            self.c().nr_targets,
-            self.c().nr_targets_set,
-            self.c().nr_eps,
+            field!(self, nr_targets),
+            field!(self, nr_targets_set),
+            field!(self, nr_eps),
         )
     }
 
@@ -751,13 +844,21 @@ impl RegionRef {
         }
     }
 
+    fn endpoints(&self) -> *mut bindings::xarray {
+        // SAFETY: `self` is live; only the address of the field is taken.
+        unsafe { (&raw mut (*self.raw()).endpoints).cast() }
+    }
+
     /// Whether another endpoint than `skip` reaches this port through the same next port.
     pub(crate) fn shares_next(&self, _: &impl RegionLocked, ep: &Ep, skip: Option<&Ep>) -> bool {
         let mut found = false;
         // SAFETY: `self` is live; `endpoints` holds live `cxl_ep`s (see `add_endpoint`).
+        let next = field!(ep, next);
+        let endpoints = self.endpoints();
+        // SAFETY: `endpoints` holds live `cxl_ep`s (see `add_endpoint`) while the lock is held.
         unsafe {
-            xa_for_each((&raw mut (*self.raw()).endpoints).cast(), |it: &Ep| {
-                found = skip.is_none_or(|s| s != it) && ptr::eq(it.c().next, ep.c().next);
+            xa_for_each(endpoints, |it: &Ep| {
+                found = skip.is_none_or(|s| s != it) && ptr::eq(it.next_raw(), next);
                 !found
             })
         };
@@ -770,51 +871,44 @@ impl RegionRef {
         if let Some(d) = self.decoder() {
             d.clear_region(g, r);
         }
-        // SAFETY: The reference is in the port's list and not used after this.
-        unsafe { c::rcxl_region_ref_free(self.raw()) };
+        let rr = self.raw();
+        // SAFETY: The reference is in its port's list, made by `Port::alloc_region_ref`; it leaves
+        // the list and is freed, and not used after this.
+        unsafe {
+            bindings::xa_erase((&raw mut (*(*rr).port).regions).cast(), key((*rr).region));
+            bindings::xa_destroy((&raw mut (*rr).endpoints).cast());
+            drop(KBox::from_raw(rr.cast::<Opaque<c::cxl_region_ref>>()));
+        }
     }
 }
 
-/// `cxl_rwsem.dpa` held for reading.
-pub(crate) struct DpaRead(PhantomData<*mut ()>);
+/// `cxl_rwsem.dpa`: DPA allocations of endpoint decoders; ordered after `cxl_rwsem.region`.
+pub(crate) struct DpaSem;
 
-/// `cxl_memdev_rwsem` held for reading (`guard(rwsem_read)`): a memdev's `cxlds` stays set.
-struct MemdevRead(PhantomData<*mut ()>);
+// SAFETY: `cxl_rwsem` is a static of the CXL core, initialized at build time and exported to
+// providers.
+unsafe impl StaticRwSem for DpaSem {
+    type Outer = RegionWrite;
 
-impl MemdevRead {
-    fn lock() -> Self {
-        // SAFETY: `cxl_memdev_rwsem` is a static of the CXL core, initialized statically and
-        // exported for providers.
-        unsafe { bindings::down_read(&raw mut c::cxl_memdev_rwsem) };
-        Self(PhantomData)
+    fn get() -> *mut bindings::rw_semaphore {
+        // SAFETY: Only the address of the field of the static is taken.
+        unsafe { &raw mut c::cxl_rwsem.dpa }
     }
 }
 
-impl Drop for MemdevRead {
-    fn drop(&mut self) {
-        // SAFETY: The guard's existence means this task holds the lock for reading.
-        unsafe { bindings::up_read(&raw mut c::cxl_memdev_rwsem) };
-    }
-}
+/// `cxl_rwsem.dpa` held for reading, taken with [`ReadGuard::lock_after`] `cxl_rwsem.region`.
+pub(crate) type DpaRead = ReadGuard<DpaSem>;
 
-fn dpa_rwsem() -> *mut bindings::rw_semaphore {
-    // SAFETY: `cxl_rwsem` is a static of the CXL core, exported for providers; only the address of
-    // its field is taken.
-    unsafe { &raw mut c::cxl_rwsem.dpa }
-}
+/// `cxl_memdev_rwsem`: a memdev's `cxlds`, which `cxl_memdev_shutdown()` clears with it held for
+/// writing.
+struct MemdevSem;
 
-impl DpaRead {
-    /// Takes the lock for reading (`guard(rwsem_read)`), after `cxl_rwsem.region`.
-    pub(crate) fn lock(_: &RegionWrite) -> Self {
-        // SAFETY: The core initializes `cxl_rwsem` statically.
-        unsafe { bindings::down_read(dpa_rwsem()) };
-        Self(PhantomData)
-    }
-}
+// SAFETY: `cxl_memdev_rwsem` is a static of the CXL core, initialized at build time and exported
+// to providers.
+unsafe impl StaticRwSem for MemdevSem {
+    type Outer = ();
 
-impl Drop for DpaRead {
-    fn drop(&mut self) {
-        // SAFETY: The guard's existence means this task holds the lock for reading.
-        unsafe { bindings::up_read(dpa_rwsem()) };
+    fn get() -> *mut bindings::rw_semaphore {
+        &raw mut c::cxl_memdev_rwsem
     }
 }

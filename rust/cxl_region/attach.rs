@@ -7,29 +7,40 @@
 //! Every function here runs under `cxl_rwsem.region` held for writing, shown by the
 //! [`RegionWrite`] it takes, and in the order of the C code.
 
-use crate::cxl::cxl_bindings::{RCXL_DECODER_F_LOCK, RCXL_DECODER_F_NORMALIZED_ADDRESSING};
-use crate::interleave;
-use crate::region_abi::{
+use crate::cxl::interleave;
+use crate::cxl::region::{
     ConfigState, HeldRegion, PartMode, Region, RegionWrite, REGION_F_LOCK, REGION_F_NEEDS_RESET,
-    REGION_F_NORMALIZED_ADDRESSING,
 };
-use crate::topology::{DpaRead, Dport, EndpointDecoder, Ep, Port, PortDecoder, RegionRef};
+use crate::cxl::topology::{DpaRead, Dport, EndpointDecoder, Ep, Port, PortDecoder, RegionRef};
 use kernel::prelude::*;
 
 /// `store_targetN()` with a decoder name: `attach_target()`.
 pub(crate) fn attach_target(r: &Region, name: &[u8], pos: usize) -> Result {
     let cxled = EndpointDecoder::find(name)?;
+    // A Dynamic Capacity region asks first, and without the region lock (as the upstream series
+    // does), that the target's memdev still has its state and supports DCD. Not a failed attach:
+    // no warning.
+    if r.mode() == Some(PartMode::DynamicRam1) {
+        cxled.memdev().check_dcd().inspect_err(|e| {
+            let why = if *e == ENODEV {
+                "No memdev state"
+            } else {
+                "DCD unsupported"
+            };
+            dev_dbg!(cxled.as_ref(), "{why}\n");
+        })?;
+    }
     let rc = {
-        let g = RegionWrite::lock()?;
-        let dpa = DpaRead::lock(&g);
+        let g = RegionWrite::lock_killable()?;
+        let dpa = DpaRead::lock_after(&g);
         region_attach(r, &g, &dpa, &cxled, pos)
     };
     if let Err(e) = rc {
-        pr_warn!(
-            "{}: failed to attach {} to {}: {}\n",
-            cxled.port().name().to_str().unwrap_or("?"),
-            cxled.name().to_str().unwrap_or("?"),
-            r.name().to_str().unwrap_or("?"),
+        dev_warn!(
+            cxled.port().as_ref(),
+            "failed to attach {} to {}: {}\n",
+            cxled.name(),
+            r.name(),
             e.to_errno()
         );
     }
@@ -39,18 +50,28 @@ pub(crate) fn attach_target(r: &Region, name: &[u8], pos: usize) -> Result {
 /// `store_targetN()` with `\n`: `detach_target()`.
 pub(crate) fn detach_target(r: &Region, pos: usize) -> Result {
     let held = {
-        let g = RegionWrite::lock()?;
+        let g = RegionWrite::lock_killable()?;
         decoder_detach_pos(r, &g, pos)
     };
     release(held);
     Ok(())
 }
 
+/// `detach_target()` for a region being unregistered: the lock is taken whatever signals are
+/// pending, so the detach cannot fail.
+pub(crate) fn detach_target_unregister(r: &Region, pos: usize) {
+    let held = {
+        let g = RegionWrite::lock();
+        decoder_detach_pos(r, &g, pos)
+    };
+    release(held);
+}
+
 /// The endpoint decoder `cxled` is being unregistered (`cxl_decoder_detach(NULL, cxled, -1,
 /// DETACH_INVALIDATE)`): it leaves its region, whatever the region's state.
 pub(crate) fn decoder_unregister(cxled: &EndpointDecoder) {
     let held = {
-        let g = RegionWrite::lock_uninterruptible();
+        let g = RegionWrite::lock();
         let Some(r) = cxled.decoder().region(&g) else {
             return;
         };
@@ -118,14 +139,8 @@ fn region_attach(
     if part < 0 {
         return Err(ENODEV);
     }
-    // A Dynamic Capacity target's memdev must still have its device state and support DCD;
-    // both, and the partition, are read under the lock memdev shutdown takes.
-    let mode = if r.mode() == Some(PartMode::DynamicRam1) {
-        cxled.memdev().dcd_part_mode(part)?
-    } else {
-        cxled.memdev().part_mode(part)
-    };
-    if mode != r.mode().map(|m| m as u32) {
+    // Read under the lock memdev shutdown takes: `-ENODEV` once the memdev lost its state.
+    if cxled.memdev().part_mode(part)? != r.mode().map(|m| m as u32) {
         return Err(EINVAL);
     }
     let state = r.state(g);
@@ -288,11 +303,11 @@ fn alloc_region_ref<'a>(port: &'a Port, r: &Region, g: &'a RegionWrite) -> Resul
     let mut violation = false;
     port.for_each_region_ref(g, |it| {
         if it.region_hpa_start(g).is_some_and(|s| s >= start) {
-            pr_debug!(
-                "{}: {}: HPA order violation with {}\n",
-                r.name().to_str().unwrap_or("?"),
-                port.name().to_str().unwrap_or("?"),
-                it.region_name().to_str().unwrap_or("?")
+            dev_dbg!(
+                r.as_ref(),
+                "{}: HPA order violation with {}\n",
+                port.name(),
+                it.region_name()
             );
             violation = true;
             return false;
@@ -310,13 +325,7 @@ fn setup_flags(r: &Region, g: &RegionWrite, cxld: &PortDecoder) {
     if cxld.endpoint_memdev().is_some_and(|md| md.has_attach()) {
         r.set_flag(g, REGION_F_LOCK, true);
     }
-    if cxld.flags() & RCXL_DECODER_F_LOCK != 0 {
-        r.set_flag(g, REGION_F_LOCK, true);
-        r.set_flag(g, REGION_F_NEEDS_RESET, false);
-    }
-    if cxld.flags() & RCXL_DECODER_F_NORMALIZED_ADDRESSING != 0 {
-        r.set_flag(g, REGION_F_NORMALIZED_ADDRESSING, true);
-    }
+    r.apply_decoder_flags(g, cxld.flags());
 }
 
 /// `cxl_port_detach_region()`.
@@ -607,7 +616,7 @@ pub(crate) fn decode_reset(r: &Region, g: &RegionWrite, count: i32) {
 /// `commit_store()`.
 pub(crate) fn commit_store(r: &Region, commit: bool) -> Result {
     if commit {
-        let g = RegionWrite::lock()?;
+        let g = RegionWrite::lock_killable()?;
         let state = r.state(&g);
         if state >= ConfigState::Commit {
             return Ok(());
@@ -621,7 +630,7 @@ pub(crate) fn commit_store(r: &Region, commit: bool) -> Result {
         return Ok(());
     }
     {
-        let g = RegionWrite::lock()?;
+        let g = RegionWrite::lock_killable()?;
         if r.flag(&g, REGION_F_LOCK) {
             return Err(EPERM);
         }
@@ -632,7 +641,7 @@ pub(crate) fn commit_store(r: &Region, commit: bool) -> Result {
     }
     // Unbind with the reset pending, so that the region cannot go active again before it.
     r.release_driver();
-    let g = RegionWrite::lock_uninterruptible();
+    let g = RegionWrite::lock();
     if r.state(&g) == ConfigState::ResetPending {
         decode_reset(r, &g, r.interleave(&g).0);
         r.set_state(&g, ConfigState::Active);

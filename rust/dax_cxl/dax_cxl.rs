@@ -12,7 +12,7 @@
 //! `system_long_wq` that first waits for `dax_hmem`, which may want to drive the same ranges.
 
 // Each module uses part of the shared layer; the rest is dead code in this crate.
-#[allow(dead_code)]
+#[expect(dead_code)]
 #[path = "../cxl/mod.rs"]
 mod cxl;
 
@@ -43,30 +43,37 @@ impl driver::Driver for CxlDaxRegionDriver {
     const SUPPRESS_BIND_ATTRS: bool = true;
     const ASYNC_PROBE: bool = true;
 
-    fn probe(dev: &Device<device::Core<'_>>) -> Result {
-        let info = DaxRegionInfo::of(dev)?;
-        let start = info.hpa_range.start;
-        let nid = numa::phys_to_target_node(start)
-            .unwrap_or_else(|| numa::memory_add_physaddr_to_nid(start));
+    // The dax region and its devices are device-managed: nothing to keep per device.
+    type Data = ();
 
-        let mut flags = dax::RegionFlags::kmem();
-        // A Dynamic Capacity region starts with no memory: its first device is a 0-byte seed.
-        let size = if info.dynamic_capacity {
-            flags = flags.with_dcd();
-            0
-        } else {
-            info.hpa_range.size()
-        };
-        let region = dax::Region::alloc(
-            dev,
-            info.region_id,
-            info.hpa_range,
-            nid,
-            dax::PMD_SIZE,
-            flags,
-        )?;
-        region.create_dev_dax(None, size, true)
+    fn probe<'bound>(dev: &'bound Device<device::Core<'_>>) -> impl PinInit<(), Error> + 'bound {
+        probe(dev)
     }
+}
+
+/// `cxl_dax_region_probe()`.
+fn probe(dev: &Device<device::Core<'_>>) -> Result {
+    let info = DaxRegionInfo::of(dev)?;
+    let start = info.hpa_range.start;
+    let nid =
+        numa::phys_to_target_node(start).unwrap_or_else(|| numa::memory_add_physaddr_to_nid(start));
+
+    let flags = dax::RegionFlags::for_cxl_region(info.dynamic_capacity);
+    // A Dynamic Capacity region starts with no memory: its first device is a 0-byte seed.
+    let size = if info.dynamic_capacity {
+        0
+    } else {
+        info.hpa_range.size()
+    };
+    let region = dax::Region::alloc(
+        dev,
+        info.region_id,
+        info.hpa_range,
+        nid,
+        dax::PMD_SIZE,
+        flags,
+    )?;
+    region.create_dev_dax(None, size, true)
 }
 
 /// Registers the driver from `system_long_wq`, after `dax_hmem` has settled.
@@ -79,7 +86,8 @@ impl driver::Driver for CxlDaxRegionDriver {
 struct Registrar {
     #[pin]
     work: Work<Registrar>,
-    registration: SetOnce<driver::Registration<CxlDaxRegionDriver>>,
+    module: &'static ThisModule,
+    registration: SetOnce<Pin<KBox<driver::Registration<CxlDaxRegionDriver>>>>,
 }
 
 impl_has_work! {
@@ -91,7 +99,10 @@ impl WorkItem for Registrar {
 
     fn run(this: Arc<Registrar>) {
         dax::hmem_flush_work();
-        match driver::Registration::new() {
+        match KBox::pin_init(
+            driver::Registration::new(c"dax_cxl", this.module),
+            GFP_KERNEL,
+        ) {
             Ok(reg) => {
                 this.registration.populate(reg);
             }
@@ -105,10 +116,11 @@ struct DaxCxlModule {
 }
 
 impl kernel::Module for DaxCxlModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let registrar = Arc::pin_init(
             pin_init!(Registrar {
                 work <- new_work!("Registrar::work"),
+                module,
                 registration: SetOnce::new(),
             }),
             GFP_KERNEL,

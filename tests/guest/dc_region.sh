@@ -40,9 +40,14 @@ expect_errno EBUSY "$name" $C
 expect_eq "$name mode" dynamic_ram_1 "$(cat $R/mode)"
 expect_eq "$name uuid (read-only, empty)" "" "$(cat $R/uuid)"
 
-# 1-way only.
+# 1-way only, refused before any other interleave check and with the upstream message (5 ways is
+# invalid for any region; a DC region still says why it refuses it).
+nmsg=$(dmesg | grep -c "$name: Interleaving and DCD not supported")
 expect_errno EINVAL 2 $R/interleave_ways $R/target0
 expect_errno EINVAL 4 $R/interleave_ways $R/target0
+expect_errno EINVAL 5 $R/interleave_ways $R/target0
+expect_eq "'Interleaving and DCD not supported' logged once per refusal" $((nmsg + 3)) \
+	"$(dmesg | grep -c "$name: Interleaving and DCD not supported")"
 sysfs_write 1 $R/interleave_ways
 sysfs_write 256 $R/interleave_granularity
 
@@ -65,13 +70,27 @@ sysfs_write 0x10000000 $CXL/$STDEC/dpa_size
 expect_errno EINVAL "$STDEC" $R/target0 $CXL/$STDEC/region
 sysfs_write 0 $CXL/$STDEC/dpa_size
 
+# The DC checks come first, ahead of the region lock and every other target check: a decoder of
+# the static memdev that never had a mode (no partition) is refused with EINVAL (no DCD) by the
+# DC region, where a RAM region answers ENODEV (no partition) for it. Not a failed attach either:
+# no "failed to attach" warning.
+STNONE=
+for d in $CXL/$STEP/decoder*.*; do
+	[ "$(cat $d/mode)" = none ] && { STNONE=$(basename $d); break; }
+done
+expect_errno EINVAL "$STNONE" $R/target0 $CXL/$STNONE/region
+check "no 'failed to attach' warning for the DCD refusals" \
+	sh -c "! dmesg | grep -q -e 'failed to attach $STDEC to $name' -e 'failed to attach $STNONE to $name'"
+
 # ... and the DC decoder is refused by a RAM region of its size (mode mismatch).
 RR=$(cat $CXL/$RD/create_ram_region)
 sysfs_write "$RR" $CXL/$RD/create_ram_region
 sysfs_write 1 $CXL/$RR/interleave_ways
 sysfs_write 256 $CXL/$RR/interleave_granularity
 sysfs_write 0x10000000 $CXL/$RR/size
+expect_errno ENODEV "$STNONE" $CXL/$RR/target0 $CXL/$STNONE/region
 expect_errno EINVAL "$DCDEC" $CXL/$RR/target0 $CXL/$DCDEC/region
+check "a failed RAM attach warns, as in C" sh -c "dmesg | grep -q 'failed to attach $DCDEC to $RR: -22'"
 sysfs_write "$RR" $CXL/$RD/delete_region
 
 sysfs_write "$DCDEC" $R/target0
@@ -103,6 +122,10 @@ expect_eq "dax_region$Z size" 268435456 "$(cat $DR/size)"
 expect_eq "dax_region$Z seed" $DAXDEV "$(cat $DR/seed)"
 expect_eq "$DAXDEV size" 0 "$(cat $DAX/$DAXDEV/size)"
 check "$DAXDEV has no mapping attribute" test ! -e $DAX/$DAXDEV/mapping
+# IORESOURCE_DAX_DCD alone, not with IORESOURCE_DAX_KMEM: the region's devices match device_dax
+# (which refuses a 0-byte device), not kmem.
+expect_errno ENODEV $DAXDEV /sys/bus/dax/drivers/kmem/bind
+expect_errno ENXIO $DAXDEV /sys/bus/dax/drivers/device_dax/bind
 check "$DAXDEV has no driver (nothing to map)" test ! -e $DAX/$DAXDEV/driver
 expect_errno ENOSPC 1 $DR/create $DR/seed
 expect_errno ENOSPC 0x200000 $DAX/$DAXDEV/size $DR/available_size

@@ -10,6 +10,9 @@
 #[cfg(test)]
 extern crate std;
 
+#[path = "../../cxl/flags.rs"]
+mod flags;
+
 #[path = "../../cxl/interleave.rs"]
 mod interleave;
 
