@@ -192,11 +192,11 @@ impl<P: Provider> Registration<P> {
                 .cast::<*const bindings::attribute_group>();
             *dax_groups = base;
             let t = reg.types.region.get();
-            (*t).name = c"cxl_region".as_ptr().cast();
+            (*t).name = c"cxl_region".as_char_ptr();
             (*t).groups = groups;
             (*t).release = Some(region_release);
             let t = reg.types.dax_region.get();
-            (*t).name = c"cxl_dax_region".as_ptr().cast();
+            (*t).name = c"cxl_dax_region".as_char_ptr();
             (*t).groups = dax_groups;
             (*t).release = Some(dax_region_release);
             let ops = reg.ops.get();

@@ -650,7 +650,7 @@ impl Region {
             (*child).parent = self.dev();
             (*child).bus = (&raw const c::cxl_bus_type).cast_mut().cast();
             (*child).type_ = types.dax_region();
-            let mut rc = bindings::dev_set_name(child, c"dax_region%d".as_ptr().cast(), self.id());
+            let mut rc = bindings::dev_set_name(child, c"dax_region%d".as_char_ptr(), self.id());
             if rc == 0 {
                 rc = bindings::device_add(child);
             }
@@ -921,13 +921,11 @@ pub(crate) use flags::{REGION_F_LOCK, REGION_F_NEEDS_RESET};
 
 // The pure flag rules use the kernel's bit values.
 const _: () = {
-    assert!(flags::DECODER_F_RAM == c::RCXL_DECODER_F_RAM as usize);
-    assert!(flags::DECODER_F_PMEM == c::RCXL_DECODER_F_PMEM as usize);
-    assert!(flags::DECODER_F_TYPE3 == c::RCXL_DECODER_F_TYPE3 as usize);
-    assert!(flags::DECODER_F_LOCK == c::RCXL_DECODER_F_LOCK as usize);
-    assert!(
-        flags::DECODER_F_NORMALIZED_ADDRESSING == c::RCXL_DECODER_F_NORMALIZED_ADDRESSING as usize
-    );
+    assert!(flags::DECODER_F_RAM == c::RCXL_DECODER_F_RAM);
+    assert!(flags::DECODER_F_PMEM == c::RCXL_DECODER_F_PMEM);
+    assert!(flags::DECODER_F_TYPE3 == c::RCXL_DECODER_F_TYPE3);
+    assert!(flags::DECODER_F_LOCK == c::RCXL_DECODER_F_LOCK);
+    assert!(flags::DECODER_F_NORMALIZED_ADDRESSING == c::RCXL_DECODER_F_NORMALIZED_ADDRESSING);
     assert!(flags::REGION_F_LOCK == c::CXL_REGION_F_LOCK);
     assert!(flags::REGION_F_NEEDS_RESET == c::CXL_REGION_F_NEEDS_RESET);
     assert!(flags::REGION_F_NORMALIZED_ADDRESSING == c::CXL_REGION_F_NORMALIZED_ADDRESSING);

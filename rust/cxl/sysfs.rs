@@ -83,7 +83,7 @@ impl<O: Object, A: Attribute<O>> AttrOf<O, A> {
         // SAFETY: `struct device_attribute` is plain data for which all-zeroes is valid (no name,
         // no callbacks, lockdep key unused).
         let mut raw: bindings::device_attribute = unsafe { core::mem::zeroed() };
-        raw.attr.name = A::NAME.as_ptr().cast();
+        raw.attr.name = A::NAME.to_bytes_with_nul().as_ptr();
         raw.attr.mode = A::MODE;
         if A::MODE & 0o444 != 0 {
             raw.__bindgen_anon_1.show = Some(show_callback::<O, A>);
@@ -146,7 +146,7 @@ impl Group {
         // SAFETY: All-zeroes is a valid `struct attribute_group` (no name, no callbacks).
         let mut raw: bindings::attribute_group = unsafe { core::mem::zeroed() };
         if let Some(name) = name {
-            raw.name = name.as_ptr().cast();
+            raw.name = name.to_bytes_with_nul().as_ptr();
         }
         raw.__bindgen_anon_1.is_visible = Some(group_visible);
         // CAST: The list is only read through the pointer.

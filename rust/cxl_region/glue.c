@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The C shims of cxl_region, on top of the shared ones: lockdep classes and mutexes (macros
- * under lockdep), PM flags (static inline), the DCD check and cache invalidation (static inlines), and the node and
+ * under lockdep); PM flags, the DCD check and cache invalidation (static inlines); the node and
  * memory-tier notifiers (static inlines without NUMA). See include/rcxl_glue.h.
  */
 #include "../cxl/glue.c"
