@@ -20,8 +20,6 @@ pub(crate) mod flags;
 mod glue;
 pub(crate) mod interleave;
 pub(crate) mod numa;
-pub(crate) mod rwsem;
-pub(crate) mod sysfs;
 pub(crate) mod sysfs_input;
 pub(crate) mod work;
 
@@ -30,6 +28,10 @@ pub(crate) mod work;
 pub(crate) mod provider;
 #[cfg(cxl_region_provider)]
 pub(crate) mod region;
+#[cfg(cxl_region_provider)]
+pub(crate) mod rwsem;
+#[cfg(cxl_region_provider)]
+pub(crate) mod sysfs;
 #[cfg(cxl_region_provider)]
 pub(crate) mod topology;
 

@@ -92,12 +92,12 @@ impl DeviceTypes {
         self.live.fetch_add(1, Relaxed);
     }
 
-    /// The types `dev` was made with.
+    /// The types a region device was made with.
     ///
     /// # Safety
     ///
-    /// `dev` is a live device whose type is the region or dax region type of a [`DeviceTypes`].
-    pub(crate) unsafe fn of<'a>(dev: *mut bindings::device) -> &'a Self {
+    /// `dev` is a live device whose type is the region type of a [`DeviceTypes`].
+    unsafe fn of_region<'a>(dev: *mut bindings::device) -> &'a Self {
         // SAFETY: Per the function's contract the type is embedded in a `DeviceTypes`, which
         // outlives its devices (the registration waits for `live` to drop to 0).
         unsafe {
@@ -105,24 +105,25 @@ impl DeviceTypes {
                 .type_
                 .cast::<Opaque<bindings::device_type>>()
                 .cast_mut();
-            if is_region_type(t) {
-                &*kernel::container_of!(t, DeviceTypes, region)
-            } else {
-                &*kernel::container_of!(t, DeviceTypes, dax_region)
-            }
+            &*kernel::container_of!(t, DeviceTypes, region)
         }
     }
-}
 
-/// Whether the device type `t` is a region type of ours (its release is [`region_release`]).
-///
-/// # Safety
-///
-/// `t` points to a live device type.
-unsafe fn is_region_type(t: *const Opaque<bindings::device_type>) -> bool {
-    // SAFETY: Per the function's contract.
-    let release = unsafe { (*(*t).get()).release };
-    release.is_some_and(|f| ptr::fn_addr_eq(f, region_release as unsafe extern "C" fn(_)))
+    /// The types a `cxl_dax_region` device was made with.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a live device whose type is the dax region type of a [`DeviceTypes`].
+    unsafe fn of_dax_region<'a>(dev: *mut bindings::device) -> &'a Self {
+        // SAFETY: As in `of_region`.
+        unsafe {
+            let t = (*dev)
+                .type_
+                .cast::<Opaque<bindings::device_type>>()
+                .cast_mut();
+            &*kernel::container_of!(t, DeviceTypes, dax_region)
+        }
+    }
 }
 
 /// A registered region provider.
@@ -408,8 +409,8 @@ unsafe extern "C" fn decoder_detach<P: Provider>(
 ///
 /// Called by the driver core once, with a region device of ours.
 unsafe extern "C" fn region_release(dev: *mut bindings::device) {
-    // SAFETY: Our region type is embedded in a `DeviceTypes`; read before the region goes.
-    let types = unsafe { DeviceTypes::of(dev) };
+    // SAFETY: The device is of our region type; its types are read before the region goes.
+    let types = unsafe { DeviceTypes::of_region(dev) };
     // SAFETY: `dev` is embedded in a region allocated by `Region::alloc`, released once.
     unsafe { Region::release(dev) };
     types.live.fetch_sub(1, Release);
@@ -421,8 +422,8 @@ unsafe extern "C" fn region_release(dev: *mut bindings::device) {
 ///
 /// Called by the driver core once, with a dax region device of ours.
 unsafe extern "C" fn dax_region_release(dev: *mut bindings::device) {
-    // SAFETY: As in `region_release`.
-    let types = unsafe { DeviceTypes::of(dev) };
+    // SAFETY: The device is of our dax region type; its types are read before it goes.
+    let types = unsafe { DeviceTypes::of_dax_region(dev) };
     // SAFETY: `dev` is embedded in a dax region allocated by `Region::add_dax_region`.
     unsafe { Region::release_dax_region(dev) };
     types.live.fetch_sub(1, Release);

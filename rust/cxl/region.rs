@@ -30,6 +30,15 @@ use kernel::{
     types::Opaque, //
 };
 
+/// Interleave ways and granularity (in bytes) of a region or a decoder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Interleave {
+    /// Number of ways (0 while unset).
+    pub(crate) ways: i32,
+    /// Granularity in bytes (0 while unset).
+    pub(crate) granularity: i32,
+}
+
 /// One of the four access coordinates of a region (`struct access_coordinate`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Coordinate {
@@ -115,14 +124,14 @@ impl RootDecoder {
         flags::root_attr_visible(self.flags(), attr)
     }
 
-    /// The root's interleave ways and granularity (constant).
-    pub(crate) fn interleave(&self) -> (i32, i32) {
-        // SAFETY: `self` is live; root interleave settings come from the CFMWS and do not change.
+    /// The root's interleave (constant: it comes from the CFMWS).
+    pub(crate) fn interleave(&self) -> Interleave {
+        // SAFETY: `self` is live; root interleave settings do not change.
         unsafe {
-            (
-                (*self.decoder()).interleave_ways,
-                (*self.decoder()).interleave_granularity,
-            )
+            Interleave {
+                ways: (*self.decoder()).interleave_ways,
+                granularity: (*self.decoder()).interleave_granularity,
+            }
         }
     }
 
@@ -623,7 +632,7 @@ impl Region {
             if self.state(&g) != ConfigState::Commit {
                 return Err(ENXIO);
             }
-            if self.mode() == Some(PartMode::DynamicRam1) && self.interleave(&g).0 != 1 {
+            if self.mode() == Some(PartMode::DynamicRam1) && self.interleave(&g).ways != 1 {
                 dev_err!(self.as_ref(), "Interleaving DC not supported\n");
                 return Err(EINVAL);
             }
@@ -769,13 +778,13 @@ impl Region {
     }
 
     /// Interleave ways and granularity (0 while unset).
-    pub(crate) fn interleave(&self, _: &impl RegionLocked) -> (i32, i32) {
+    pub(crate) fn interleave(&self, _: &impl RegionLocked) -> Interleave {
         // SAFETY: As in `state`.
         unsafe {
-            (
-                (*self.params()).interleave_ways,
-                (*self.params()).interleave_granularity,
-            )
+            Interleave {
+                ways: (*self.params()).interleave_ways,
+                granularity: (*self.params()).interleave_granularity,
+            }
         }
     }
 

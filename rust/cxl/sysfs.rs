@@ -255,7 +255,14 @@ unsafe extern "C" fn show_callback<O: Object, A: Attribute<O>>(
         buf: buf.cast(),
         len: 0,
     };
-    match A::show(obj, &mut out) {
+    let result = A::show(obj, &mut out);
+    shown(result, &out)
+}
+
+/// What a show callback returns: the length shown or the errno.
+#[inline(never)]
+fn shown(result: Result, out: &ShowBuf) -> isize {
+    match result {
         // CAST: At most a page.
         Ok(()) => out.len as isize,
         Err(e) => e.to_errno() as isize,

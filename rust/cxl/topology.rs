@@ -13,7 +13,7 @@
 //! `cxl_rwsem.region` held for writing, which the mutators ask for.
 
 use super::cxl_bindings as c;
-use super::region::{Region, RegionLocked, RegionWrite};
+use super::region::{Interleave, Region, RegionLocked, RegionWrite};
 use super::rwsem::{ReadGuard, StaticRwSem};
 use super::{glue, sysfs, Range};
 use core::{marker::PhantomData, ptr};
@@ -29,11 +29,42 @@ macro_rules! field {
     };
 }
 
+/// A `#[repr(transparent)]` wrapper of a C object of this module.
+///
+/// # Safety
+///
+/// `Self` is `#[repr(transparent)]` over `Opaque<Self::C>`.
+unsafe trait Wrapper: Sized {
+    /// The C structure.
+    type C;
+
+    /// The wrapper of `p`, `None` for NULL.
+    ///
+    /// # Safety
+    ///
+    /// `p` is NULL or a live object that stays live for `'a` (see the module documentation).
+    unsafe fn opt<'a>(p: *mut Self::C) -> Option<&'a Self> {
+        // SAFETY: Per the function's contract; `Self` is transparent over the C type.
+        (!p.is_null()).then(|| unsafe { &*p.cast::<Self>() })
+    }
+}
+
+/// Declares a wrapper of a C object, compared by identity.
+///
+/// # Invariants
+///
+/// A `&$name` refers to a live object: every constructor (`opt`, `from_raw`, the accessors that
+/// return one) documents what keeps it live for the borrow.
 macro_rules! transparent {
     ($(#[$m:meta])* $name:ident, $c:ty) => {
         $(#[$m])*
         #[repr(transparent)]
         pub(crate) struct $name(Opaque<$c>);
+
+        // SAFETY: Declared `#[repr(transparent)]` over `Opaque<$c>` just above.
+        unsafe impl Wrapper for $name {
+            type C = $c;
+        }
 
         impl PartialEq for $name {
             fn eq(&self, other: &Self) -> bool {
@@ -44,17 +75,6 @@ macro_rules! transparent {
         impl $name {
             fn raw(&self) -> *mut $c {
                 self.0.get()
-            }
-
-
-            /// # Safety
-            ///
-            /// `p` is null or valid for `'a`.
-            // Not every type of the macro needs it.
-            #[allow(dead_code)]
-            unsafe fn opt<'a>(p: *mut $c) -> Option<&'a Self> {
-                // SAFETY: Per the contract; `Self` is transparent over the C type.
-                (!p.is_null()).then(|| unsafe { &*p.cast::<Self>() })
             }
         }
     };
@@ -116,6 +136,26 @@ macro_rules! as_device {
 as_device!(Port, dev);
 as_device!(EndpointDecoder, cxld.dev);
 as_device!(PortDecoder, dev);
+
+/// Interleave capabilities of a port's HDM decoders.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HdmCaps {
+    /// Bit `n` set: `n`-way interleave is supported (`iw_cap_mask`).
+    pub(crate) ways_mask: u64,
+    /// The HPA bits the decoders can use to select a target (`interleave_mask`).
+    pub(crate) address_mask: u32,
+}
+
+/// The counters of a region's reference at a port (`struct cxl_region_ref`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RefCounts {
+    /// Targets the port's decoder needs (`nr_targets`).
+    pub(crate) targets: i32,
+    /// Targets programmed so far (`nr_targets_set`).
+    pub(crate) targets_set: i32,
+    /// Endpoints of the region below the port (`nr_eps`).
+    pub(crate) eps: i32,
+}
 
 /// The xarray index of an entry keyed by pointer.
 fn key<T>(p: *const T) -> usize {
@@ -197,16 +237,18 @@ impl Port {
         field!(self, host_bridge).cast()
     }
 
-    /// Interleave capabilities of the port's HDM decoders: the `iw_cap_mask` of supported ways
-    /// and the `interleave_mask` of HPA bits it can decode (`struct cxl_hdm`, the port's driver
+    /// Interleave capabilities of the port's HDM decoders (`struct cxl_hdm`, the port's driver
     /// data); `None` for a port without HDM decoders.
-    pub(crate) fn hdm_caps(&self) -> Option<(u64, u32)> {
+    pub(crate) fn hdm_caps(&self) -> Option<HdmCaps> {
         // SAFETY: A port with decoders is bound to `cxl_port`, whose driver data is its
         // `struct cxl_hdm`, set before any decoder is added and freed after they are removed.
         unsafe {
             let hdm =
                 bindings::dev_get_drvdata((&raw mut (*self.raw()).dev).cast()).cast::<c::cxl_hdm>();
-            (!hdm.is_null()).then(|| ((*hdm).iw_cap_mask as u64, (*hdm).interleave_mask))
+            (!hdm.is_null()).then(|| HdmCaps {
+                ways_mask: (*hdm).iw_cap_mask as u64,
+                address_mask: (*hdm).interleave_mask,
+            })
         }
     }
 
@@ -606,9 +648,9 @@ impl PortDecoder {
         unsafe { CStr::from_char_ptr(name) }
     }
 
-    /// The region this decoder is assigned to, as a raw pointer for comparison.
-    pub(crate) fn region_ptr(&self, _: &impl RegionLocked) -> *mut c::cxl_region {
-        field!(self, region)
+    /// Whether the decoder is assigned to a region.
+    pub(crate) fn has_region(&self, _: &impl RegionLocked) -> bool {
+        !field!(self, region).is_null()
     }
 
     /// The region this decoder is assigned to. Only this module assigns decoders, so it is one
@@ -657,11 +699,11 @@ impl PortDecoder {
     }
 
     /// Interleave ways and granularity as programmed.
-    pub(crate) fn interleave(&self) -> (i32, i32) {
-        (
-            field!(self, interleave_ways),
-            field!(self, interleave_granularity),
-        )
+    pub(crate) fn interleave(&self) -> Interleave {
+        Interleave {
+            ways: field!(self, interleave_ways),
+            granularity: field!(self, interleave_granularity),
+        }
     }
 
     /// Programs ways, granularity and HPA range (not yet committed to hardware).
@@ -798,22 +840,22 @@ impl RegionRef {
         unsafe { (*self.raw()).decoder = d.raw() };
     }
 
-    /// (targets needed, targets set, endpoints) counters.
-    pub(crate) fn counts(&self) -> (i32, i32, i32) {
-        (
-            field!(self, nr_targets),
-            field!(self, nr_targets_set),
-            field!(self, nr_eps),
-        )
+    /// The counters (read under `cxl_rwsem.region`, which their writers hold for writing).
+    pub(crate) fn counts(&self) -> RefCounts {
+        RefCounts {
+            targets: field!(self, nr_targets),
+            targets_set: field!(self, nr_targets_set),
+            eps: field!(self, nr_eps),
+        }
     }
 
     /// Updates the counters.
-    pub(crate) fn set_counts(&self, _: &RegionWrite, targets: i32, set: i32, eps: i32) {
+    pub(crate) fn set_counts(&self, _: &RegionWrite, counts: RefCounts) {
         // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
         unsafe {
-            (*self.raw()).nr_targets = targets;
-            (*self.raw()).nr_targets_set = set;
-            (*self.raw()).nr_eps = eps;
+            (*self.raw()).nr_targets = counts.targets;
+            (*self.raw()).nr_targets_set = counts.targets_set;
+            (*self.raw()).nr_eps = counts.eps;
         }
     }
 

@@ -9,9 +9,12 @@
 
 use crate::cxl::interleave;
 use crate::cxl::region::{
-    ConfigState, HeldRegion, PartMode, Region, RegionWrite, REGION_F_LOCK, REGION_F_NEEDS_RESET,
+    ConfigState, HeldRegion, Interleave, PartMode, Region, RegionWrite, REGION_F_LOCK,
+    REGION_F_NEEDS_RESET,
 };
-use crate::cxl::topology::{DpaRead, Dport, EndpointDecoder, Ep, Port, PortDecoder, RegionRef};
+use crate::cxl::topology::{
+    DpaRead, Dport, EndpointDecoder, Ep, HdmCaps, Port, PortDecoder, RefCounts, RegionRef,
+};
 use kernel::prelude::*;
 
 /// `store_targetN()` with a decoder name: `attach_target()`.
@@ -92,7 +95,7 @@ fn release(held: Option<HeldRegion>) {
 /// `__cxl_decoder_detach()` for the target at `pos`; returns the region, referenced, when a
 /// target was detached.
 pub(crate) fn decoder_detach_pos(r: &Region, g: &RegionWrite, pos: usize) -> Option<HeldRegion> {
-    if pos >= r.interleave(g).0 as usize {
+    if pos >= r.interleave(g).ways as usize {
         return None;
     }
     let cxled = r.target(g, pos)?;
@@ -102,7 +105,7 @@ pub(crate) fn decoder_detach_pos(r: &Region, g: &RegionWrite, pos: usize) -> Opt
 /// The common part of `__cxl_decoder_detach()`: reset a committed region, drop the endpoint's
 /// references at every port, and take it out of the target list. Returns whether it was there.
 fn decoder_detach(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) -> bool {
-    let ways = r.interleave(g).0;
+    let ways = r.interleave(g).ways;
     if r.state(g) > ConfigState::Active {
         decode_reset(r, g, ways);
         r.set_state(g, ConfigState::Active);
@@ -133,7 +136,10 @@ fn region_attach(
     cxled: &EndpointDecoder,
     pos: usize,
 ) -> Result {
-    let (ways, gran) = r.interleave(g);
+    let Interleave {
+        ways,
+        granularity: gran,
+    } = r.interleave(g);
     check_interleave_cap(cxled.port(), ways, gran)?;
     let part = cxled.part(g);
     if part < 0 {
@@ -190,7 +196,7 @@ fn region_attach(
 
 /// `cxl_region_validate_position()`.
 fn validate_position(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder, pos: usize) -> Result {
-    let ways = r.interleave(g).0 as usize;
+    let ways = r.interleave(g).ways as usize;
     if pos >= ways {
         return Err(ENXIO);
     }
@@ -217,7 +223,7 @@ fn attach_position(
     pos: usize,
 ) -> Result {
     let rd = r.root_decoder();
-    let iw = rd.interleave().0.max(1) as usize;
+    let iw = rd.interleave().ways.max(1) as usize;
     if rd.target(pos % iw) != Some(dport) {
         return Err(ENXIO);
     }
@@ -241,8 +247,9 @@ fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
             let found = ep.is_some_and(|ep| rr.shares_next(g, ep, Some(ep)));
             let inc = !found || ep.is_none_or(|ep| ep.next().is_none());
             if inc {
-                let (t, s, e) = rr.counts();
-                rr.set_counts(g, t + 1, s, e);
+                let mut counts = rr.counts();
+                counts.targets += 1;
+                rr.set_counts(g, counts);
             }
             (rr, inc)
         }
@@ -253,7 +260,7 @@ fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
                 port.free_decoder(g).ok_or(EBUSY)?
             };
             let rr = alloc_region_ref(port, r, g)?;
-            if cxld.region_ptr(g).is_null() {
+            if !cxld.has_region(g) {
                 cxld.set_target_type(g, r.target_type());
                 rr.set_decoder(g, cxld);
             } else {
@@ -267,7 +274,7 @@ fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
         unwind(rr, r, g, targets_inc);
         return Err(ENXIO);
     };
-    if cxld.is_switch() && rr.counts().0 > cxld.nr_targets() {
+    if cxld.is_switch() && rr.counts().targets > cxld.nr_targets() {
         unwind(rr, r, g, targets_inc);
         return Err(ENXIO);
     }
@@ -278,9 +285,10 @@ fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
             return Err(e);
         }
     }
-    let (t, s, e) = rr.counts();
-    rr.set_counts(g, t, s, e + 1);
-    if cxld.region_ptr(g).is_null() {
+    let mut counts = rr.counts();
+    counts.eps += 1;
+    rr.set_counts(g, counts);
+    if !cxld.has_region(g) {
         cxld.set_region(g, r);
     }
     Ok(())
@@ -288,11 +296,12 @@ fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
 
 /// The `out_erase` path of `cxl_port_attach_region()`.
 fn unwind(rr: &RegionRef, r: &Region, g: &RegionWrite, targets_inc: bool) {
-    let (t, s, e) = rr.counts();
+    let mut counts = rr.counts();
     if targets_inc {
-        rr.set_counts(g, t - 1, s, e);
+        counts.targets -= 1;
+        rr.set_counts(g, counts);
     }
-    if e == 0 {
+    if counts.eps == 0 {
         rr.free(g, r);
     }
 }
@@ -333,25 +342,28 @@ fn port_detach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
     let Some(rr) = port.region_ref(r, g) else {
         return;
     };
-    let (mut t, s, mut e) = rr.counts();
+    let mut counts = rr.counts();
     // Endpoint ports carry no `cxl_ep` and target exactly one endpoint.
     if rr.decoder() == Some(cxled.decoder()) {
-        e -= 1;
+        counts.eps -= 1;
     } else if let Some(ep) = rr.remove_endpoint(g, cxled) {
-        e -= 1;
+        counts.eps -= 1;
         if !rr.shares_next(g, ep, None) {
-            t -= 1;
+            counts.targets -= 1;
         }
     }
-    rr.set_counts(g, t, s, e);
-    if e == 0 {
+    rr.set_counts(g, counts);
+    if counts.eps == 0 {
         rr.free(g, r);
     }
 }
 
 /// `check_interleave_cap()`: the port's HDM decoders can do `ways` x `gran`.
 fn check_interleave_cap(port: &Port, ways: i32, gran: i32) -> Result {
-    let (iw_cap, mask) = port.hdm_caps().ok_or(ENXIO)?;
+    let HdmCaps {
+        ways_mask: iw_cap,
+        address_mask: mask,
+    } = port.hdm_caps().ok_or(ENXIO)?;
     let iw = u32::try_from(ways).map_err(|_| ENXIO)?;
     if iw >= u64::BITS || iw_cap & (1 << iw) == 0 {
         return Err(ENXIO);
@@ -394,7 +406,7 @@ fn for_each_port_down(cxled: &EndpointDecoder, mut f: impl FnMut(&Port) -> Resul
 
 /// `cxl_region_setup_targets()`: program (in memory) the decoder of every port of every target.
 fn setup_targets(r: &Region, g: &RegionWrite) -> Result {
-    let ways = r.interleave(g).0 as usize;
+    let ways = r.interleave(g).ways as usize;
     let (mut rch, mut vh) = (0, 0);
     for i in 0..ways {
         let Some(cxled) = r.target(g, i) else {
@@ -419,7 +431,7 @@ fn setup_targets(r: &Region, g: &RegionWrite) -> Result {
 
 /// `cxl_region_teardown_targets()`.
 fn teardown_targets(r: &Region, g: &RegionWrite) {
-    let ways = r.interleave(g).0 as usize;
+    let ways = r.interleave(g).ways as usize;
     for i in 0..ways {
         let Some(cxled) = r.target(g, i) else {
             continue;
@@ -429,8 +441,9 @@ fn teardown_targets(r: &Region, g: &RegionWrite) {
         }
         let _ = for_each_port_down(cxled, |port| {
             if let Some(rr) = port.region_ref(r, g) {
-                let (t, _, e) = rr.counts();
-                rr.set_counts(g, t, 0, e);
+                let mut counts = rr.counts();
+                counts.targets_set = 0;
+                rr.set_counts(g, counts);
                 if let Some(d) = rr.decoder() {
                     d.clear_hpa(g);
                 }
@@ -468,7 +481,11 @@ fn port_setup_targets(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
     let rr = port.region_ref(r, g).ok_or(ENXIO)?;
     let ep = port.ep(cxled.memdev()).ok_or(ENXIO)?;
     let cxld = rr.decoder().ok_or(ENXIO)?;
-    let (nr_targets, nr_set, _) = rr.counts();
+    let RefCounts {
+        targets: nr_targets,
+        targets_set: nr_set,
+        ..
+    } = rr.counts();
     let parent = port.parent().ok_or(ENXIO)?;
 
     // Root decoders do x3, x6 and x12; switch decoders powers of two up to x16.
@@ -483,13 +500,13 @@ fn port_setup_targets(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
         loop {
             distance *= iter
                 .region_ref(r, g)
-                .map_or(1, |it| it.counts().0.max(1) as usize);
+                .map_or(1, |it| it.counts().targets.max(1) as usize);
             match iter.parent() {
                 Some(p) if !p.is_root() => iter = p,
                 _ => break,
             }
         }
-        distance *= rd.interleave().0.max(1) as usize;
+        distance *= rd.interleave().ways.max(1) as usize;
         for i in 0..nr_set as usize {
             if cxld.target(g, i) == Some(ep.dport()) {
                 return check_last_peer(r, g, cxled, port, ep, distance);
@@ -501,15 +518,15 @@ fn port_setup_targets(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
     let (parent_ig, parent_iw) = if parent.is_root() {
         // The root's granularity is the CFMWS one; a region below interleaved host bridges has
         // the same (interleave_granularity refuses others), so the region's is used.
-        let mut iw = rd.interleave().0;
+        let mut iw = rd.interleave().ways;
         if !(iw as u32).is_power_of_two() {
             iw /= 3;
         }
-        (r.interleave(g).1, iw)
+        (r.interleave(g).granularity, iw)
     } else {
         let prr = parent.region_ref(r, g).ok_or(ENXIO)?;
-        let (iw, ig) = prr.decoder().ok_or(ENXIO)?.interleave();
-        (ig, iw)
+        let parent_interleave = prr.decoder().ok_or(ENXIO)?.interleave();
+        (parent_interleave.granularity, parent_interleave.ways)
     };
     interleave::granularity_to_eig(parent_ig).map_err(|_| EINVAL)?;
     interleave::ways_to_eiw(u32::try_from(parent_iw).map_err(|_| EINVAL)?).map_err(|_| EINVAL)?;
@@ -528,12 +545,13 @@ fn port_setup_targets(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
 
 /// The `add_target` label of `cxl_port_setup_targets()`.
 fn add_target(g: &RegionWrite, rr: &RegionRef, cxld: &PortDecoder, ep: &Ep) -> Result {
-    let (t, set, e) = rr.counts();
-    if set == t {
+    let mut counts = rr.counts();
+    if counts.targets_set == counts.targets {
         return Err(ENXIO);
     }
-    cxld.set_target(g, set as usize, ep.dport())?;
-    rr.set_counts(g, t, set + 1, e);
+    cxld.set_target(g, counts.targets_set as usize, ep.dport())?;
+    counts.targets_set += 1;
+    rr.set_counts(g, counts);
     Ok(())
 }
 
@@ -643,7 +661,7 @@ pub(crate) fn commit_store(r: &Region, commit: bool) -> Result {
     r.release_driver();
     let g = RegionWrite::lock();
     if r.state(&g) == ConfigState::ResetPending {
-        decode_reset(r, &g, r.interleave(&g).0);
+        decode_reset(r, &g, r.interleave(&g).ways);
         r.set_state(&g, ConfigState::Active);
     }
     Ok(())

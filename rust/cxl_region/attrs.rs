@@ -4,8 +4,8 @@
 //! `region.c`, and the groups they form: root decoders, switch and endpoint decoders, regions.
 
 use crate::cxl::flags::RootAttr;
+use crate::cxl::region::RootDecoder;
 use crate::cxl::region::{ConfigState, Coordinate, PartMode, Region, RegionRead, RegionWrite};
-use crate::cxl::region::{RegionLocked, RootDecoder};
 use crate::cxl::sysfs::{attr, AttrList, Attribute, Group, ShowBuf, StoreInput, END};
 use crate::cxl::topology::PortDecoder;
 use crate::{attach, sysfs_input};
@@ -29,31 +29,28 @@ fn create_region_show(rd: &RootDecoder, out: &mut ShowBuf) -> Result {
     out.emit(fmt!("region{}\n", rd.region_id().load(Relaxed) as u32))
 }
 
-/// `create_ram_region`.
-pub(crate) struct CreateRamRegion;
+/// `create_ram_region` (`DC` false) and `create_dynamic_ram_1_region` (`DC` true).
+pub(crate) struct CreateRegion<const DC: bool>;
 
-impl Attribute<RootDecoder> for CreateRamRegion {
-    const NAME: &'static CStr = c"create_ram_region";
-    const MODE: u16 = 0o644;
-
-    fn show(rd: &RootDecoder, out: &mut ShowBuf) -> Result {
-        create_region_show(rd, out)
-    }
-
-    fn store(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
-        crate::create_region(rd, input, PartMode::Ram)
-    }
-
-    fn visible(rd: &RootDecoder, mode: u16) -> u16 {
-        root_visible(rd, RootAttr::CreateRam, mode)
-    }
+impl<const DC: bool> CreateRegion<DC> {
+    const PART_MODE: PartMode = if DC {
+        PartMode::DynamicRam1
+    } else {
+        PartMode::Ram
+    };
+    const ROOT_ATTR: RootAttr = if DC {
+        RootAttr::CreateDynamicRam1
+    } else {
+        RootAttr::CreateRam
+    };
 }
 
-/// `create_dynamic_ram_1_region`.
-pub(crate) struct CreateDynamicRam1Region;
-
-impl Attribute<RootDecoder> for CreateDynamicRam1Region {
-    const NAME: &'static CStr = c"create_dynamic_ram_1_region";
+impl<const DC: bool> Attribute<RootDecoder> for CreateRegion<DC> {
+    const NAME: &'static CStr = if DC {
+        c"create_dynamic_ram_1_region"
+    } else {
+        c"create_ram_region"
+    };
     const MODE: u16 = 0o644;
 
     fn show(rd: &RootDecoder, out: &mut ShowBuf) -> Result {
@@ -61,11 +58,11 @@ impl Attribute<RootDecoder> for CreateDynamicRam1Region {
     }
 
     fn store(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
-        crate::create_region(rd, input, PartMode::DynamicRam1)
+        crate::create_region(rd, input, Self::PART_MODE)
     }
 
     fn visible(rd: &RootDecoder, mode: u16) -> u16 {
-        root_visible(rd, RootAttr::CreateDynamicRam1, mode)
+        root_visible(rd, Self::ROOT_ATTR, mode)
     }
 }
 
@@ -86,8 +83,8 @@ impl Attribute<RootDecoder> for DeleteRegion {
 }
 
 static ROOT_DECODER_ATTRS: AttrList<4> = AttrList::new([
-    attr::<RootDecoder, CreateRamRegion>(),
-    attr::<RootDecoder, CreateDynamicRam1Region>(),
+    attr::<RootDecoder, CreateRegion<false>>(),
+    attr::<RootDecoder, CreateRegion<true>>(),
     attr::<RootDecoder, DeleteRegion>(),
     END,
 ]);
@@ -168,7 +165,7 @@ impl Attribute<Region> for InterleaveWays {
 
     fn show(r: &Region, out: &mut ShowBuf) -> Result {
         let g = RegionRead::lock_interruptible()?;
-        out.emit(fmt!("{}\n", r.interleave(&g).0))
+        out.emit(fmt!("{}\n", r.interleave(&g).ways))
     }
 
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
@@ -187,7 +184,7 @@ impl Attribute<Region> for InterleaveGranularity {
 
     fn show(r: &Region, out: &mut ShowBuf) -> Result {
         let g = RegionRead::lock_interruptible()?;
-        out.emit(fmt!("{}\n", r.interleave(&g).1))
+        out.emit(fmt!("{}\n", r.interleave(&g).granularity))
     }
 
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
@@ -326,42 +323,54 @@ const TARGET_NAMES: [&CStr; 16] = [
     c"target15",
 ];
 
+// Sixteen attributes share one body each: the per-position callbacks only pass `N` on.
 impl<const N: usize> Attribute<Region> for Target<N> {
     const NAME: &'static CStr = TARGET_NAMES[N];
     const MODE: u16 = 0o644;
 
-    /// `show_targetN()`.
     fn show(r: &Region, out: &mut ShowBuf) -> Result {
-        let g = RegionRead::lock_interruptible()?;
-        show_target(r, &g, N, out)
+        target_show(r, N, out)
     }
 
-    /// `store_targetN()`.
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
-        if sysfs_input::sysfs_streq(input.bytes(), b"\n") {
-            attach::detach_target(r, N)
-        } else {
-            attach::attach_target(r, input.bytes(), N)
-        }
+        target_store(r, N, input)
     }
 
-    /// `cxl_region_target_visible()`.
     fn visible(r: &Region, mode: u16) -> u16 {
-        if N < r.interleave_ways_unlocked().max(0) as usize {
-            mode
-        } else {
-            0
-        }
+        target_visible(r, N, mode)
     }
 }
 
-fn show_target(r: &Region, g: &impl RegionLocked, pos: usize, out: &mut ShowBuf) -> Result {
-    if pos >= r.interleave(g).0 as usize {
+/// `show_targetN()`.
+#[inline(never)]
+fn target_show(r: &Region, pos: usize, out: &mut ShowBuf) -> Result {
+    let g = RegionRead::lock_interruptible()?;
+    if pos >= r.interleave(&g).ways as usize {
         return Err(ENXIO);
     }
-    match r.target(g, pos) {
+    match r.target(&g, pos) {
         Some(t) => out.emit(fmt!("{}\n", t.name())),
         None => out.emit(fmt!("\n")),
+    }
+}
+
+/// `store_targetN()`.
+#[inline(never)]
+fn target_store(r: &Region, pos: usize, input: &StoreInput<'_>) -> Result {
+    if sysfs_input::sysfs_streq(input.bytes(), b"\n") {
+        attach::detach_target(r, pos)
+    } else {
+        attach::attach_target(r, input.bytes(), pos)
+    }
+}
+
+/// `cxl_region_target_visible()`: one file per interleave way.
+#[inline(never)]
+fn target_visible(r: &Region, pos: usize, mode: u16) -> u16 {
+    if pos < r.interleave_ways_unlocked().max(0) as usize {
+        mode
+    } else {
+        0
     }
 }
 
@@ -402,21 +411,31 @@ impl<const L: usize, const W: usize> Attribute<Region> for Access<L, W> {
     const NAME: &'static CStr = COORDINATES[W].0;
     const MODE: u16 = 0o444;
 
-    /// `<coordinate>_access<L>_show()`: no lock, `-ENOENT` for an unknown coordinate.
     fn show(r: &Region, out: &mut ShowBuf) -> Result {
-        match r.coordinate(L, COORDINATES[W].1) {
-            0 => Err(ENOENT),
-            v => out.emit(fmt!("{v}\n")),
-        }
+        access_show(r, L, COORDINATES[W].1, out)
     }
 
-    /// `cxl_region_access<L>_coordinate_visible()`.
     fn visible(r: &Region, mode: u16) -> u16 {
-        if r.coordinate(L, COORDINATES[W].1) == 0 {
-            0
-        } else {
-            mode
-        }
+        access_visible(r, L, COORDINATES[W].1, mode)
+    }
+}
+
+/// `<coordinate>_access<L>_show()`: no lock, `-ENOENT` for an unknown coordinate.
+#[inline(never)]
+fn access_show(r: &Region, level: usize, what: Coordinate, out: &mut ShowBuf) -> Result {
+    match r.coordinate(level, what) {
+        0 => Err(ENOENT),
+        v => out.emit(fmt!("{v}\n")),
+    }
+}
+
+/// `cxl_region_access<L>_coordinate_visible()`: only known coordinates.
+#[inline(never)]
+fn access_visible(r: &Region, level: usize, what: Coordinate, mode: u16) -> u16 {
+    if r.coordinate(level, what) == 0 {
+        0
+    } else {
+        mode
     }
 }
 

@@ -31,7 +31,9 @@ mod attach;
 mod attrs;
 
 use cxl::provider::{self, Provider};
-use cxl::region::{ConfigState, PartMode, Region, RegionRead, RegionWrite, RootDecoder};
+use cxl::region::{
+    ConfigState, Interleave, PartMode, Region, RegionRead, RegionWrite, RootDecoder,
+};
 use cxl::sysfs::{Group, StoreInput};
 use cxl::{interleave, sysfs_input, topology};
 use kernel::{
@@ -192,8 +194,8 @@ fn set_interleave_ways(r: &Region, g: &RegionWrite, val: i32) -> Result {
         dev_err!(r.as_ref(), "Interleaving and DCD not supported\n");
         return Err(EINVAL);
     }
-    let (root_ways, _) = r.root_decoder().interleave();
-    interleave::check_region_ways(val, root_ways as u32).map_err(|_| EINVAL)?;
+    let root = r.root_decoder().interleave();
+    interleave::check_region_ways(val, root.ways as u32).map_err(|_| EINVAL)?;
     if r.state(g) >= ConfigState::InterleaveActive {
         return Err(EBUSY);
     }
@@ -202,8 +204,8 @@ fn set_interleave_ways(r: &Region, g: &RegionWrite, val: i32) -> Result {
 
 /// `set_interleave_granularity()`.
 fn set_interleave_granularity(r: &Region, g: &RegionWrite, val: i32) -> Result {
-    let (root_ways, root_gran) = r.root_decoder().interleave();
-    interleave::check_region_granularity(val, root_ways as u32, root_gran as u32)
+    let root = r.root_decoder().interleave();
+    interleave::check_region_granularity(val, root.ways as u32, root.granularity as u32)
         .map_err(|_| EINVAL)?;
     if r.state(g) >= ConfigState::InterleaveActive {
         return Err(EBUSY);
@@ -225,7 +227,10 @@ fn alloc_hpa(r: &Region, g: &RegionWrite, size: u64) -> Result {
     if r.state(g) >= ConfigState::InterleaveActive {
         return Err(EBUSY);
     }
-    let (ways, gran) = r.interleave(g);
+    let Interleave {
+        ways,
+        granularity: gran,
+    } = r.interleave(g);
     // Ways, granularity (and the UUID of a PMEM region) come first. PMEM regions are not ported:
     // one could only exist with a UUID this module cannot set, so it never gets HPA.
     if ways == 0 || gran == 0 || r.mode() == Some(PartMode::Pmem) {

@@ -106,7 +106,10 @@ impl WorkItem for Registrar {
             Ok(reg) => {
                 this.registration.populate(reg);
             }
-            Err(e) => pr_err!("cannot register the cxl_dax_region driver: {:?}\n", e),
+            Err(e) => pr_err!(
+                "cannot register the cxl_dax_region driver: {}\n",
+                e.to_errno()
+            ),
         }
     }
 }

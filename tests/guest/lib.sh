@@ -291,7 +291,7 @@ ram_region_down() {
 
 # reload_cxl_region: rmmod cxl_region with $REGION (as region_up left it) live and committed; it
 # goes as delete_region would ($REGION and $DAXDEV gone, no decoder committed on $EP, the CXL
-# window as $iomem0). Then insmod cxl_region again.
+# window as $iomem0). Then insmod cxl_region again, once its driver directory is gone.
 reload_cxl_region() {
 	local r
 	r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with committed $REGION" || not_ok "rmmod cxl_region: $r"
@@ -299,6 +299,8 @@ reload_cxl_region() {
 	check "$DAXDEV is gone" test ! -e $DAX/$DAXDEV
 	expect_eq "no decoder committed on $EP" 0 "$(cat $CXL/$EP/decoders_committed)"
 	expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
+	# The driver's directory goes with its kobject, up to 4 s later on the debug kernel.
+	wait_gone /sys/bus/cxl/drivers/cxl_region
 	r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region again" || not_ok "insmod: $r"
 }
 

@@ -22,6 +22,7 @@ ep=$(endpoint_of $(memdev_by_serial 0x2))
 check "endpoint decoder region attribute is gone" test ! -e $CXL/$ep/decoder${ep#endpoint}.0/region
 expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
 
+wait_gone /sys/bus/cxl/drivers/cxl_region
 r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
 check "create_ram_region is back" test -e $C
 check "endpoint decoder region attribute is back" test -e $CXL/$ep/decoder${ep#endpoint}.0/region
