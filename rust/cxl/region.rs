@@ -26,6 +26,7 @@ use kernel::{
     ffi::c_int,
     prelude::*,
     str::CStr,
+    sync::aref::{ARef, AlwaysRefCounted},
     sync::atomic::{Atomic, Full, Relaxed},
     types::Opaque, //
 };
@@ -616,10 +617,8 @@ impl Region {
     }
 
     /// A counted reference to the region (`get_device()`), dropped with the returned value.
-    pub(crate) fn get(&self) -> HeldRegion {
-        // SAFETY: The region is live.
-        unsafe { bindings::get_device(self.dev()) };
-        HeldRegion(self.raw())
+    pub(crate) fn get(&self) -> ARef<Region> {
+        self.into()
     }
 
     /// Adds the `dax_regionZ` child over the committed HPA range, removed when the region driver
@@ -940,21 +939,17 @@ const _: () = {
     assert!(flags::REGION_F_NORMALIZED_ADDRESSING == c::CXL_REGION_F_NORMALIZED_ADDRESSING);
 };
 
-/// A counted reference to a region, dropped with it.
-pub(crate) struct HeldRegion(*mut c::cxl_region);
-
-impl HeldRegion {
-    /// The region.
-    pub(crate) fn region(&self) -> &Region {
-        // SAFETY: The reference keeps the region allocated.
-        unsafe { Region::from_raw(self.0) }
+// SAFETY: A region is counted by its device's reference count: `get_device()` keeps it allocated,
+// and the last `put_device()` runs its release callback, which frees it.
+unsafe impl AlwaysRefCounted for Region {
+    fn inc_ref(&self) {
+        // SAFETY: The region is live, so its device has a non-zero count.
+        unsafe { bindings::get_device(self.dev()) };
     }
-}
 
-impl Drop for HeldRegion {
-    fn drop(&mut self) {
-        // SAFETY: Drops the reference `Region::get` took.
-        unsafe { bindings::put_device(Region::from_raw(self.0).dev()) };
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a count on the live region.
+        unsafe { bindings::put_device(obj.as_ref().dev()) };
     }
 }
 

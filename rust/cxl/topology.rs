@@ -16,8 +16,16 @@ use super::cxl_bindings as c;
 use super::region::{Interleave, Region, RegionLocked, RegionWrite};
 use super::rwsem::{ReadGuard, StaticRwSem};
 use super::{glue, sysfs, Range};
-use core::{marker::PhantomData, ptr};
-use kernel::{bindings, error::to_result, ffi::c_void, prelude::*, str::CStr, types::Opaque};
+use core::ptr::{self, NonNull};
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::c_void,
+    prelude::*,
+    str::CStr,
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque, //
+};
 
 /// Reads field `$f` of the C object behind the wrapper `$obj`, by value, through a raw pointer:
 /// never a reference to a C structure that C changes concurrently.
@@ -487,7 +495,7 @@ impl EndpointDecoder {
     /// The endpoint decoder named `name` on the CXL bus, held until the returned guard drops
     /// (`bus_find_device_by_name()` + `is_endpoint_decoder()`): `-ENODEV` when there is no such
     /// device, `-EINVAL` when it is not an endpoint decoder.
-    pub(crate) fn find(name: &[u8]) -> Result<DeviceRef<EndpointDecoder>> {
+    pub(crate) fn find(name: &[u8]) -> Result<ARef<EndpointDecoder>> {
         // `bus_find_device_by_name()` compares with `sysfs_streq()`, which stops at a NUL; the
         // store buffer is NUL-terminated by sysfs.
         // SAFETY: `name` is NUL-terminated (see above); the bus is registered.
@@ -508,13 +516,11 @@ impl EndpointDecoder {
             unsafe { bindings::put_device(dev) };
             return Err(EINVAL);
         }
-        // SAFETY: As above, an endpoint decoder.
+        // SAFETY: As above, an endpoint decoder; never NULL for one.
         let p = unsafe { c::to_cxl_endpoint_decoder(dev.cast()) };
-        Ok(DeviceRef {
-            dev,
-            obj: p.cast(),
-            _t: PhantomData,
-        })
+        let p = NonNull::new(p.cast::<EndpointDecoder>()).ok_or(ENODEV)?;
+        // SAFETY: The count `bus_find_device` took is handed to the `ARef`.
+        Ok(unsafe { ARef::from_raw(p) })
     }
 
     /// # Safety
@@ -600,26 +606,16 @@ impl EndpointDecoder {
     }
 }
 
-/// A referenced device of type `T`; the reference drops with it.
-pub(crate) struct DeviceRef<T> {
-    dev: *mut bindings::device,
-    obj: *mut T,
-    _t: PhantomData<T>,
-}
-
-impl<T> core::ops::Deref for DeviceRef<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        // SAFETY: The reference keeps the device, and the object embedding it, alive.
-        unsafe { &*self.obj }
+// SAFETY: An endpoint decoder is counted by its device's reference count.
+unsafe impl AlwaysRefCounted for EndpointDecoder {
+    fn inc_ref(&self) {
+        // SAFETY: The decoder is live, so its device has a non-zero count.
+        unsafe { bindings::get_device(&raw mut (*self.raw()).cxld.dev) };
     }
-}
 
-impl<T> Drop for DeviceRef<T> {
-    fn drop(&mut self) {
-        // SAFETY: The reference was taken by `bus_find_device`.
-        unsafe { bindings::put_device(self.dev) };
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a count on the live decoder.
+        unsafe { bindings::put_device(&raw mut (*obj.as_ref().raw()).cxld.dev) };
     }
 }
 

@@ -9,13 +9,13 @@
 
 use crate::cxl::interleave;
 use crate::cxl::region::{
-    ConfigState, HeldRegion, Interleave, PartMode, Region, RegionWrite, REGION_F_LOCK,
+    ConfigState, Interleave, PartMode, Region, RegionWrite, REGION_F_LOCK,
     REGION_F_NEEDS_RESET,
 };
 use crate::cxl::topology::{
     DpaRead, Dport, EndpointDecoder, Ep, HdmCaps, Port, PortDecoder, RefCounts, RegionRef,
 };
-use kernel::prelude::*;
+use kernel::{prelude::*, sync::aref::ARef};
 
 /// `store_targetN()` with a decoder name: `attach_target()`.
 pub(crate) fn attach_target(r: &Region, name: &[u8], pos: usize) -> Result {
@@ -86,15 +86,19 @@ pub(crate) fn decoder_unregister(cxled: &EndpointDecoder) {
 }
 
 /// After a detach, the region leaves its driver (`device_release_driver()`), outside the lock.
-fn release(held: Option<HeldRegion>) {
+fn release(held: Option<ARef<Region>>) {
     if let Some(held) = held {
-        held.region().release_driver();
+        held.release_driver();
     }
 }
 
 /// `__cxl_decoder_detach()` for the target at `pos`; returns the region, referenced, when a
 /// target was detached.
-pub(crate) fn decoder_detach_pos(r: &Region, g: &RegionWrite, pos: usize) -> Option<HeldRegion> {
+pub(crate) fn decoder_detach_pos(
+    r: &Region,
+    g: &RegionWrite,
+    pos: usize,
+) -> Option<ARef<Region>> {
     if pos >= r.interleave(g).ways as usize {
         return None;
     }
