@@ -9,8 +9,7 @@
 
 use crate::cxl::interleave;
 use crate::cxl::region::{
-    ConfigState, Interleave, PartMode, Region, RegionWrite, REGION_F_LOCK,
-    REGION_F_NEEDS_RESET,
+    ConfigState, Interleave, PartMode, Region, RegionWrite, REGION_F_LOCK, REGION_F_NEEDS_RESET,
 };
 use crate::cxl::topology::{
     DpaRead, Dport, EndpointDecoder, Ep, HdmCaps, Port, PortDecoder, RefCounts, RegionRef,
@@ -94,11 +93,7 @@ fn release(held: Option<ARef<Region>>) {
 
 /// `__cxl_decoder_detach()` for the target at `pos`; returns the region, referenced, when a
 /// target was detached.
-pub(crate) fn decoder_detach_pos(
-    r: &Region,
-    g: &RegionWrite,
-    pos: usize,
-) -> Option<ARef<Region>> {
+pub(crate) fn decoder_detach_pos(r: &Region, g: &RegionWrite, pos: usize) -> Option<ARef<Region>> {
     if pos >= r.interleave(g).ways as usize {
         return None;
     }
