@@ -77,6 +77,12 @@ pub(crate) trait RegionLocked: Held<RegionSem> {}
 impl<T: Held<RegionSem>> RegionLocked for T {}
 
 /// A root decoder (`struct cxl_root_decoder`).
+///
+/// # Invariants
+///
+/// A `&RootDecoder` refers to a live root decoder: its constructors take it from the core (ops
+/// calls, bus walks, attribute callbacks, a region's pinned parent), which keeps it registered for
+/// the borrow.
 #[repr(transparent)]
 pub(crate) struct RootDecoder(Opaque<c::cxl_root_decoder>);
 
@@ -407,6 +413,13 @@ impl ConfigState {
 }
 
 /// A region device of ours (`struct cxl_region`).
+///
+/// # Invariants
+///
+/// A `&Region` refers to a live region made by [`RegionsGuard::add_region`]: kept allocated by a
+/// device reference the borrow's source holds (the root decoder's list, an attribute callback, a
+/// bound driver, a decoder assigned to it, an [`ARef`]). Its parameters are only read or written
+/// with `cxl_rwsem.region` held, as the accessors' guard arguments show.
 #[repr(transparent)]
 pub(crate) struct Region(Opaque<c::cxl_region>);
 
