@@ -5,6 +5,10 @@
 # last such device has been released, or the delayed releases run from freed module text (an Oops
 # or a KASAN report, which the log scan turns into a failure). The pauses after each unload give
 # the delayed releases time to happen while the VM still runs.
+#
+# A guard, not a proof: the modules before the fix pass it too, because free_module() also waits
+# for the module's own kobject, whose late release is scheduled after the regions' (see the issue
+# note). The fix makes the order guaranteed instead of a matter of those delays.
 NO_OBS=1
 
 uptime_cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }
@@ -41,27 +45,11 @@ for d in $CXL/$RAMEP/decoder*.* $CXL/$(endpoint_of $(memdev_by_serial 0x1))/deco
 	[ $(($(cat $d/dpa_size))) -eq 0 ] || sysfs_write 0 $d/dpa_size
 done
 
-# A holder the module does not control: user space keeps the region's dax device open (devdax
-# mode), which pins the cxl_dax_region device above it past the unload. rmmod must wait for that
-# release (it returns once the file is closed), not leave it to run from a freed module.
 if ram_region_up 0x2; then
 	ok "a RAM region works after the reload"
-	dax_offline $DAXDEV
-	# As daxctl reconfigure-device -m devdax does it (daxctl itself wants to modprobe device_dax,
-	# which is built in here): off kmem, onto device_dax by id.
-	sysfs_write $DAXDEV /sys/bus/dax/drivers/kmem/unbind
-	sysfs_write $DAXDEV /sys/bus/dax/drivers/device_dax/new_id
-	if wait_for /dev/$DAXDEV; then
-		exec 3</dev/$DAXDEV
-		rmmod cxl_region &
-		pid=$!
-		sleep 6
-		check "rmmod cxl_region waits while /dev/$DAXDEV is open" kill -0 $pid
-		check "$REGION is gone meanwhile" test ! -e $CXL/$REGION
-		exec 3<&-
-		wait $pid
-		expect_eq "rmmod cxl_region returns once /dev/$DAXDEV is closed" 0 $?
-		sleep 5
+	ram_region_down
+fi
+sleep 5
 		check "cxl_region is unloaded" sh -c "! grep -q '^cxl_region ' /proc/modules"
 		wait_gone /sys/bus/cxl/drivers/cxl_region
 		r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" ||
