@@ -50,12 +50,3 @@ if ram_region_up 0x2; then
 	ram_region_down
 fi
 sleep 5
-		check "cxl_region is unloaded" sh -c "! grep -q '^cxl_region ' /proc/modules"
-		wait_gone /sys/bus/cxl/drivers/cxl_region
-		r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" ||
-			not_ok "insmod cxl_region: $r"
-	else
-		not_ok "/dev/$DAXDEV appears"
-	fi
-fi
-sleep 5
