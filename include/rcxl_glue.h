@@ -21,7 +21,6 @@ void rcxl_dax_hmem_flush_work(void);
 void rcxl_region_device_initialize(struct device *dev);
 void rcxl_dax_region_device_initialize(struct device *dev);
 int rcxl_mutex_lock_interruptible(struct mutex *lock);
-void rcxl_mutex_lock(struct mutex *lock);
 bool rcxl_dcd_supported(struct cxl_dev_state *cxlds);
 bool rcxl_cpu_cache_invalidate_memregion(u64 start, u64 len);
 void rcxl_register_notifiers(struct notifier_block *node_nb,

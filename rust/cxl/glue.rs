@@ -16,7 +16,6 @@ extern "C" {
     pub(crate) fn rcxl_region_device_initialize(dev: *mut c_void);
     pub(crate) fn rcxl_dax_region_device_initialize(dev: *mut c_void);
     pub(crate) fn rcxl_mutex_lock_interruptible(lock: *mut bindings::mutex) -> c_int;
-    pub(crate) fn rcxl_mutex_lock(lock: *mut bindings::mutex);
     pub(crate) fn rcxl_dcd_supported(cxlds: *mut c_void) -> bool;
     pub(crate) fn rcxl_cpu_cache_invalidate_memregion(start: u64, len: u64) -> bool;
     pub(crate) fn rcxl_register_notifiers(

@@ -186,7 +186,7 @@ impl RootDecoder {
     /// Takes `regions_lock` without giving way to signals (module exit, root decoder teardown).
     fn lock_regions_uninterruptible(&self) -> RegionsGuard<'_> {
         // SAFETY: As in `lock_regions`.
-        unsafe { glue::rcxl_mutex_lock(self.regions_lock()) };
+        unsafe { bindings::mutex_lock(self.regions_lock()) };
         // INVARIANT: The lock was taken by this task.
         RegionsGuard {
             rd: self,

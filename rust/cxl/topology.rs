@@ -268,11 +268,7 @@ impl Port {
     ) -> Option<&'a RegionRef> {
         // SAFETY: `regions` is keyed by region pointer and changed only under `cxl_rwsem.region`
         // held for writing; entries live until `free_region_ref`.
-        unsafe {
-            RegionRef::opt(
-                bindings::xa_load((&raw mut (*self.raw()).regions).cast(), key(r.as_raw())).cast(),
-            )
-        }
+        unsafe { RegionRef::opt(bindings::xa_load(self.regions(), key(r.as_raw())).cast()) }
     }
 
     /// The regions referenced at this port, in key order; `f` returns `false` to stop.
@@ -282,7 +278,7 @@ impl Port {
         f: impl FnMut(&RegionRef) -> bool,
     ) {
         // SAFETY: `self` is live; `regions` holds region references (see `region_ref`).
-        unsafe { xa_for_each((&raw mut (*self.raw()).regions).cast(), f) };
+        unsafe { xa_for_each(self.regions(), f) };
     }
 
     /// A new region reference for `r` at this port (`alloc_region_ref()` without the HPA order
@@ -861,7 +857,7 @@ impl RegionRef {
         // serialized by `cxl_rwsem.region`.
         let old = unsafe {
             bindings::xa_store(
-                (&raw mut (*self.raw()).endpoints).cast(),
+                self.endpoints(),
                 key(cxled.raw()),
                 ep.raw().cast(),
                 bindings::GFP_KERNEL,
@@ -874,12 +870,7 @@ impl RegionRef {
     /// Forgets `cxled`'s link; returns it if there was one.
     pub(crate) fn remove_endpoint(&self, _: &RegionWrite, cxled: &EndpointDecoder) -> Option<&Ep> {
         // SAFETY: As in `add_endpoint`.
-        unsafe {
-            Ep::opt(
-                bindings::xa_erase((&raw mut (*self.raw()).endpoints).cast(), key(cxled.raw()))
-                    .cast(),
-            )
-        }
+        unsafe { Ep::opt(bindings::xa_erase(self.endpoints(), key(cxled.raw())).cast()) }
     }
 
     fn endpoints(&self) -> *mut bindings::xarray {
@@ -890,7 +881,6 @@ impl RegionRef {
     /// Whether another endpoint than `skip` reaches this port through the same next port.
     pub(crate) fn shares_next(&self, _: &impl RegionLocked, ep: &Ep, skip: Option<&Ep>) -> bool {
         let mut found = false;
-        // SAFETY: `self` is live; `endpoints` holds live `cxl_ep`s (see `add_endpoint`).
         let next = field!(ep, next);
         let endpoints = self.endpoints();
         // SAFETY: `endpoints` holds live `cxl_ep`s (see `add_endpoint`) while the lock is held.
@@ -909,13 +899,16 @@ impl RegionRef {
         if let Some(d) = self.decoder() {
             d.clear_region(g, r);
         }
-        let rr = self.raw();
-        // SAFETY: The reference is in its port's list, made by `Port::alloc_region_ref`; it leaves
-        // the list and is freed, and not used after this.
+        let (port, region) = (field!(self, port), field!(self, region));
+        let endpoints = self.endpoints();
+        // SAFETY: The reference is in the list of its port (which outlives it), made by
+        // `Port::alloc_region_ref`; it leaves the list and is freed, and not used after this.
         unsafe {
-            bindings::xa_erase((&raw mut (*(*rr).port).regions).cast(), key((*rr).region));
-            bindings::xa_destroy((&raw mut (*rr).endpoints).cast());
-            drop(KBox::from_raw(rr.cast::<Opaque<c::cxl_region_ref>>()));
+            bindings::xa_erase((&raw mut (*port).regions).cast(), key(region));
+            bindings::xa_destroy(endpoints);
+            drop(KBox::from_raw(
+                self.raw().cast::<Opaque<c::cxl_region_ref>>(),
+            ));
         }
     }
 }

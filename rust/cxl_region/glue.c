@@ -35,11 +35,6 @@ int rcxl_mutex_lock_interruptible(struct mutex *lock)
 	return mutex_lock_interruptible(lock);
 }
 
-void rcxl_mutex_lock(struct mutex *lock)
-{
-	mutex_lock(lock);
-}
-
 bool rcxl_dcd_supported(struct cxl_dev_state *cxlds)
 {
 	struct cxl_memdev_state *mds = to_cxl_memdev_state(cxlds);
