@@ -25,6 +25,7 @@ modules:
 
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/modules $(if $(LLVM),LLVM=$(LLVM)) clean
 
 check:
 	scripts/check

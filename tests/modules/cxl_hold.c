@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxl_hold: a test fixture for the guest tests (tests/guest/hold_*.sh), not product code.
+ *
+ * It does what another kernel user of the CXL bus can do and user space cannot:
+ *   echo "get NAME" > /sys/kernel/debug/cxl_hold/ctl   hold a reference to the cxl bus device NAME
+ *   echo put > .../ctl                                drop it
+ *   echo rlock > .../ctl                              a kthread takes cxl_rwsem.region for read
+ *   echo runlock > .../ctl                            ... and lets it go
+ * Whatever is still held is dropped when the module is removed.
+ */
+#include <linux/completion.h>
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <cxl.h>
+#include "core/core.h"
+
+static DEFINE_MUTEX(hold_lock);
+static struct device *held_dev;
+static struct task_struct *locker;
+static DECLARE_COMPLETION(locked);
+static DECLARE_COMPLETION(unlock);
+static struct dentry *dir;
+
+static int locker_fn(void *unused)
+{
+	down_read(&cxl_rwsem.region);
+	complete(&locked);
+	wait_for_completion(&unlock);
+	up_read(&cxl_rwsem.region);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+static void drop_all(void)
+{
+	if (held_dev) {
+		put_device(held_dev);
+		held_dev = NULL;
+	}
+	if (locker) {
+		complete(&unlock);
+		kthread_stop(locker);
+		locker = NULL;
+	}
+}
+
+static ssize_t ctl_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
+{
+	char buf[64], *cmd;
+	ssize_t rc = len;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	cmd = strim(buf);
+
+	guard(mutex)(&hold_lock);
+	if (!strncmp(cmd, "get ", 4)) {
+		if (held_dev)
+			return -EBUSY;
+		held_dev = bus_find_device_by_name(&cxl_bus_type, NULL, cmd + 4);
+		if (!held_dev)
+			rc = -ENODEV;
+	} else if (!strcmp(cmd, "put")) {
+		if (!held_dev)
+			return -ENOENT;
+		put_device(held_dev);
+		held_dev = NULL;
+	} else if (!strcmp(cmd, "rlock")) {
+		if (locker)
+			return -EBUSY;
+		reinit_completion(&locked);
+		reinit_completion(&unlock);
+		locker = kthread_run(locker_fn, NULL, "cxl_hold");
+		if (IS_ERR(locker)) {
+			rc = PTR_ERR(locker);
+			locker = NULL;
+		} else {
+			wait_for_completion(&locked);
+		}
+	} else if (!strcmp(cmd, "runlock")) {
+		if (!locker)
+			return -ENOENT;
+		complete(&unlock);
+		kthread_stop(locker);
+		locker = NULL;
+	} else {
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+static const struct file_operations ctl_fops = {
+	.owner = THIS_MODULE,
+	.write = ctl_write,
+};
+
+static int __init cxl_hold_init(void)
+{
+	dir = debugfs_create_dir("cxl_hold", NULL);
+	debugfs_create_file("ctl", 0200, dir, NULL, &ctl_fops);
+	return 0;
+}
+
+static void __exit cxl_hold_exit(void)
+{
+	debugfs_remove_recursive(dir);
+	guard(mutex)(&hold_lock);
+	drop_all();
+}
+
+module_init(cxl_hold_init);
+module_exit(cxl_hold_exit);
+MODULE_DESCRIPTION("Test fixture: hold CXL device references and cxl_rwsem.region");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("CXL");
