@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# The guest's `qmp` command reaches this VM's monitor (scripts/guest/qmp -> scripts/qmp-relay).
+NO_OBS=1
+DCD=/machine/peripheral/cxl-dcd0
+
+r=$(qmp '{"execute": "query-status"}') && ok "qmp query-status returns" || not_ok "qmp query-status: $r"
+check "the VM is running" sh -c "echo '$r' | grep -q '\"running\"'"
+r=$(qmp "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"$DCD\", \"property\": \"sn\"}}")
+expect_eq "the DCD device is $DCD (serial 1)" '{"return": 1}' "$r"
+r=$(qmp '{"execute": "no-such-command"}'); rc=$?
+expect_eq "an unknown command fails" 1 "$rc"
+check "... with QEMU's CommandNotFound" sh -c "echo '$r' | grep -q CommandNotFound"
+r=$(qmp 'not json'); rc=$?
+expect_eq "a line that is not JSON fails" 1 "$rc"
+check "... in the relay" sh -c "echo '$r' | grep -q 'qmp-relay'"
+r=$(qmp '{"execute": "query-status"}') && ok "qmp works after the errors" || not_ok "qmp after errors: $r"
+# The device side of Dynamic Capacity, as QEMU checks it. Nothing in the guest reads the DCD event
+# log yet, so an added extent stays pending in the device (a release says so).
+ADD="{\"execute\": \"cxl-add-dynamic-capacity\", \"arguments\": {\"path\": \"$DCD\", \"host-id\": 0, \"selection-policy\": \"prescriptive\", \"region\": 0, \"extents\": [{\"offset\": %d, \"len\": %d}]}}"
+r=$(qmp "$(printf "$ADD" 0 134217728)")
+expect_eq "cxl-add-dynamic-capacity of 128 MiB at 0" '{"return": {}}' "$r"
+r=$(qmp "$(printf "$ADD" 4096 134217728)")
+check "a misaligned extent is refused by QEMU" sh -c "echo '$r' | grep -q 'not aligned to region block size'"
+diag "release: $(qmp "{\"execute\": \"cxl-release-dynamic-capacity\", \"arguments\": {\"path\": \"$DCD\", \"host-id\": 0, \"removal-policy\": \"prescriptive\", \"region\": 0, \"extents\": [{\"offset\": 0, \"len\": 134217728}]}}")"
