@@ -10,8 +10,8 @@
 //! kernel configuration) goes through the C shims declared in [`glue`] and implemented in
 //! `rust/cxl/glue.c`.
 //!
-//! Pure logic with no kernel dependency ([`flags`], [`interleave`], [`sysfs_input`]) is also
-//! compiled on the host by `rust/host-tests`.
+//! Pure logic with no kernel dependency ([`flags`], [`interleave`], [`sysfs_input`], `extent`) is
+//! also compiled on the host by `rust/host-tests`.
 
 pub(crate) mod cxl_bindings;
 pub(crate) mod dax;
@@ -24,6 +24,8 @@ pub(crate) mod sysfs_input;
 pub(crate) mod work;
 
 // What only a region provider needs (`Kbuild` sets the cfg for `cxl_region`).
+#[cfg(cxl_region_provider)]
+pub(crate) mod extent;
 #[cfg(cxl_region_provider)]
 pub(crate) mod provider;
 #[cfg(cxl_region_provider)]

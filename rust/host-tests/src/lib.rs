@@ -18,3 +18,6 @@ mod interleave;
 
 #[path = "../../cxl/sysfs_input.rs"]
 mod sysfs_input;
+
+#[path = "../../cxl/extent.rs"]
+mod extent;

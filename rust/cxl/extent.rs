@@ -1,0 +1,990 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Dynamic Capacity: the device's records and the host's rules for extents.
+//!
+//! Pure logic with no kernel dependency: compiled into `cxl_region` and, on the host, by
+//! `rust/host-tests` (`cargo test`), which feeds it recorded and mutated device data. Layouts are
+//! those of the CXL specification (r3.1 8.2.9.2.1.6 Dynamic Capacity Event Record, 8.2.9.9.9 Dynamic
+//! Capacity commands) as the upstream series declares them; the rules are the ones its review
+//! settled on (`../shared/dcd-series-notes.md`):
+//!
+//! - extents arrive as records chained by the More flag and are judged only once the chain closes;
+//!   a chain holds at most [`MAX_PENDING`] extents and is dropped after [`CHAIN_TIMEOUT_MS`];
+//! - an untagged extent is a group of its own; the extents of one tag are one group, accepted
+//!   whole or not at all, placed in shared-sequence order (arrival order when unshared);
+//! - each extent lies inside the DC partition and the region's DPA range, is aligned to the DC
+//!   block size, does not overflow and overlaps nothing accepted; a tag is unique across regions;
+//! - the response lists exactly the accepted extents, and is sent even when it lists none.
+
+/// `ca95afa7-f183-4018-8c2f-95268e101a2a`, the Dynamic Capacity event record UUID, as stored in a
+/// record (`uuid_t` byte order).
+pub(crate) const DC_EVENT_UUID: [u8; 16] = [
+    0xca, 0x95, 0xaf, 0xa7, 0xf1, 0x83, 0x40, 0x18, 0x8c, 0x2f, 0x95, 0x26, 0x8e, 0x10, 0x1a, 0x2a,
+];
+/// Length of an event record (common header included).
+pub(crate) const RECORD_LEN: usize = 0x80;
+/// Length of an extent (`struct cxl_extent`) in records and in Get DC Extent List output.
+pub(crate) const EXTENT_LEN: usize = 0x28;
+/// Length of one entry of an Add DC Response / Release DC payload (`updated_extent_list`).
+pub(crate) const UPDATED_EXTENT_LEN: usize = 0x18;
+/// Header of an Add DC Response / Release DC payload: extent count, flags, reserved.
+pub(crate) const RESPONSE_HDR_LEN: usize = 8;
+/// Header of Get DC Extent List output: returned count, total count, generation, reserved.
+pub(crate) const EXTENT_LIST_HDR_LEN: usize = 16;
+/// The most extents one chain may hold; later ones are not accepted (the response leaves them out,
+/// so the device keeps them).
+pub(crate) const MAX_PENDING: usize = 100;
+/// A chain whose next record has not come after this long is dropped.
+pub(crate) const CHAIN_TIMEOUT_MS: u64 = 20_000;
+
+const HDR_LEN_OFF: usize = 16;
+const EVENT_TYPE_OFF: usize = 0x30;
+const HOST_ID_OFF: usize = 0x32;
+const PARTITION_OFF: usize = 0x34;
+const FLAGS_OFF: usize = 0x35;
+const EXTENT_OFF: usize = 0x38;
+const FLAG_MORE: u8 = 1 << 0;
+
+fn le16(b: &[u8], off: usize) -> u16 {
+    u16::from_le_bytes([b[off], b[off + 1]])
+}
+
+fn le32(b: &[u8], off: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[off..off + 4]);
+    u32::from_le_bytes(a)
+}
+
+fn le64(b: &[u8], off: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[off..off + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// What a Dynamic Capacity event record announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    /// 0x00: the device offers capacity; the host answers with Add DC Response.
+    AddCapacity,
+    /// 0x01: the device asks for capacity back; the host answers with Release DC when it lets go.
+    ReleaseCapacity,
+    /// 0x02: the capacity is gone already; ignored, as upstream settled.
+    ForcedRelease,
+    /// 0x03: a DC region's configuration changed.
+    RegionConfigUpdated,
+    /// Anything else: logged and ignored.
+    Other(u8),
+}
+
+impl EventKind {
+    fn from_raw(v: u8) -> Self {
+        match v {
+            0 => Self::AddCapacity,
+            1 => Self::ReleaseCapacity,
+            2 => Self::ForcedRelease,
+            3 => Self::RegionConfigUpdated,
+            v => Self::Other(v),
+        }
+    }
+}
+
+/// One extent: a DPA range of the device, with its tag and shared sequence number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Extent {
+    /// First DPA.
+    pub(crate) start: u64,
+    /// Length in bytes.
+    pub(crate) length: u64,
+    /// Tag (a UUID, all zeros when untagged).
+    pub(crate) tag: [u8; 16],
+    /// Shared extent sequence number (0 when unshared).
+    pub(crate) seq: u16,
+}
+
+impl Extent {
+    /// An extent as a record or an extent list holds it (`EXTENT_LEN` bytes from `off`).
+    fn parse(b: &[u8], off: usize) -> Self {
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(&b[off + 16..off + 32]);
+        Self {
+            start: le64(b, off),
+            length: le64(b, off + 8),
+            tag,
+            seq: le16(b, off + 32),
+        }
+    }
+
+    /// One past the last DPA, or `None` when `start + length` overflows.
+    pub(crate) fn end(&self) -> Option<u64> {
+        self.start.checked_add(self.length)
+    }
+
+    /// Whether the extent carries a tag.
+    pub(crate) fn tagged(&self) -> bool {
+        self.tag != [0; 16]
+    }
+
+    /// Whether `[start, end)` and this extent share a byte (an overflowing extent shares none).
+    pub(crate) fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.end().is_some_and(|e| self.start < end && start < e)
+    }
+}
+
+/// A Dynamic Capacity event record, parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Record {
+    /// What the record announces.
+    pub(crate) kind: EventKind,
+    /// The host the capacity is for.
+    pub(crate) host_id: u16,
+    /// The DC partition ("updated region index").
+    pub(crate) partition: u8,
+    /// More records of the same chain follow.
+    pub(crate) more: bool,
+    /// The extent.
+    pub(crate) extent: Extent,
+}
+
+/// Why a record is not a Dynamic Capacity event record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecordError {
+    /// Fewer bytes than a record.
+    Short,
+    /// Another event record UUID: not ours to parse.
+    NotDc,
+    /// The header's length field is not `RECORD_LEN`.
+    BadLength(u8),
+}
+
+impl Record {
+    /// Parses the record at the start of `b`.
+    pub(crate) fn parse(b: &[u8]) -> Result<Self, RecordError> {
+        if b.len() < RECORD_LEN {
+            return Err(RecordError::Short);
+        }
+        if b[..16] != DC_EVENT_UUID {
+            return Err(RecordError::NotDc);
+        }
+        if usize::from(b[HDR_LEN_OFF]) != RECORD_LEN {
+            return Err(RecordError::BadLength(b[HDR_LEN_OFF]));
+        }
+        Ok(Self {
+            kind: EventKind::from_raw(b[EVENT_TYPE_OFF]),
+            host_id: le16(b, HOST_ID_OFF),
+            partition: b[PARTITION_OFF],
+            more: b[FLAGS_OFF] & FLAG_MORE != 0,
+            extent: Extent::parse(b, EXTENT_OFF),
+        })
+    }
+}
+
+/// Where a region can take extents: its DC partition and the DPA range its endpoint decoder maps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// The DC partition's index (only the first, 0, backs regions).
+    pub(crate) partition: u8,
+    /// The partition's DPA range, `[start, end)`.
+    pub(crate) part_start: u64,
+    /// One past the partition's last DPA.
+    pub(crate) part_end: u64,
+    /// The region's DPA range, `[start, end)` (inside the partition).
+    pub(crate) dpa_start: u64,
+    /// One past the region's last DPA.
+    pub(crate) dpa_end: u64,
+    /// The DC block size (a power of two).
+    pub(crate) block: u64,
+}
+
+/// Why an extent is not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reject {
+    /// Length 0.
+    Empty,
+    /// `start + length` overflows.
+    Overflow,
+    /// Another partition than the region's.
+    Partition,
+    /// Not inside the DC partition.
+    OutsidePartition,
+    /// Inside the partition, not inside a committed DC region.
+    OutsideRegion,
+    /// Start or length not a multiple of the DC block size.
+    Misaligned,
+    /// Overlaps an accepted extent, or an earlier one of the same chain.
+    Overlap,
+    /// The tag is in use by another region, or by earlier extents.
+    TagInUse,
+    /// The tag group's shared sequence numbers are not `0..n` (a gap or a collision).
+    Sequence,
+    /// Beyond `MAX_PENDING` extents in one chain.
+    TooMany,
+    /// Another extent of its tag group was rejected.
+    Group,
+}
+
+impl Reject {
+    /// The reason, for the kernel log.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::Overflow => "start + length overflows",
+            Self::Partition => "not the region's partition",
+            Self::OutsidePartition => "outside the DC partition",
+            Self::OutsideRegion => "outside the region",
+            Self::Misaligned => "not aligned to the DC block size",
+            Self::Overlap => "overlaps an accepted extent",
+            Self::TagInUse => "tag already in use",
+            Self::Sequence => "shared sequence not 0..n",
+            Self::TooMany => "too many pending extents",
+            Self::Group => "another extent of its tag group was rejected",
+        }
+    }
+}
+
+/// The state an extent is judged against, besides its window.
+pub(crate) trait Accepted {
+    /// Whether an accepted extent (of any region on this device) overlaps `[start, end)`.
+    fn overlaps(&self, start: u64, end: u64) -> bool;
+    /// Whether an accepted extent of any region carries `tag`.
+    fn tag_in_use(&self, tag: &[u8; 16]) -> bool;
+}
+
+/// The checks of one extent on its own (`partition` is the record's).
+pub(crate) fn check_extent(e: &Extent, partition: u8, w: &Window) -> Result<(), Reject> {
+    if e.length == 0 {
+        return Err(Reject::Empty);
+    }
+    let end = e.end().ok_or(Reject::Overflow)?;
+    if partition != w.partition {
+        return Err(Reject::Partition);
+    }
+    if e.start < w.part_start || end > w.part_end {
+        return Err(Reject::OutsidePartition);
+    }
+    if e.start < w.dpa_start || end > w.dpa_end {
+        return Err(Reject::OutsideRegion);
+    }
+    let mask = w.block.wrapping_sub(1);
+    if w.block == 0 || e.start & mask != 0 || e.length & mask != 0 {
+        return Err(Reject::Misaligned);
+    }
+    Ok(())
+}
+
+/// A chain of extents being collected, More flag after More flag.
+pub(crate) struct Pending {
+    extents: [Extent; MAX_PENDING],
+    partitions: [u8; MAX_PENDING],
+    len: usize,
+    dropped: usize,
+    last_ms: u64,
+}
+
+/// What [`Pending::push`] leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Chain {
+    /// More records are to come.
+    Open,
+    /// The chain is complete: judge it and answer.
+    Closed,
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pending {
+    /// An empty chain.
+    pub(crate) const fn new() -> Self {
+        Self {
+            extents: [Extent {
+                start: 0,
+                length: 0,
+                tag: [0; 16],
+                seq: 0,
+            }; MAX_PENDING],
+            partitions: [0; MAX_PENDING],
+            len: 0,
+            dropped: 0,
+            last_ms: 0,
+        }
+    }
+
+    /// Adds an Add Capacity record's extent at time `now_ms`. Beyond `MAX_PENDING` the extent is
+    /// counted and left out (never accepted).
+    pub(crate) fn push(&mut self, r: &Record, now_ms: u64) -> Chain {
+        if self.len < MAX_PENDING {
+            self.extents[self.len] = r.extent;
+            self.partitions[self.len] = r.partition;
+            self.len += 1;
+        } else {
+            self.dropped += 1;
+        }
+        self.last_ms = now_ms;
+        if r.more {
+            Chain::Open
+        } else {
+            Chain::Closed
+        }
+    }
+
+    /// Whether an open chain has waited too long for its next record at `now_ms`.
+    pub(crate) fn stalled(&self, now_ms: u64) -> bool {
+        !self.is_empty() && now_ms.saturating_sub(self.last_ms) >= CHAIN_TIMEOUT_MS
+    }
+
+    /// Whether nothing is collected.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0 && self.dropped == 0
+    }
+
+    /// The collected extents, in arrival order.
+    pub(crate) fn extents(&self) -> &[Extent] {
+        &self.extents[..self.len]
+    }
+
+    /// The partition of each collected extent.
+    pub(crate) fn partitions(&self) -> &[u8] {
+        &self.partitions[..self.len]
+    }
+
+    /// How many extents were left out for lack of room.
+    pub(crate) fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    /// Empties the chain.
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.dropped = 0;
+    }
+}
+
+/// The verdict on each extent of a closed chain, and the order of the accepted ones.
+pub(crate) struct Verdicts {
+    verdict: [Result<(), Reject>; MAX_PENDING],
+    order: [u8; MAX_PENDING],
+    accepted: usize,
+    len: usize,
+}
+
+impl Verdicts {
+    /// The verdict on the `i`-th extent of the chain.
+    pub(crate) fn get(&self, i: usize) -> Result<(), Reject> {
+        self.verdict[i]
+    }
+
+    /// Indices of the accepted extents, group by group, each group in placement order.
+    pub(crate) fn accepted(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.order[..self.accepted].iter().map(|&i| usize::from(i))
+    }
+
+    /// How many extents were accepted.
+    pub(crate) fn accepted_count(&self) -> usize {
+        self.accepted
+    }
+
+    /// How many extents were judged.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Judges a closed chain against `w` and the accepted extents: each extent on its own, then each
+/// tag group as a whole, in the order the groups first appear.
+pub(crate) fn judge(p: &Pending, w: &Window, acc: &impl Accepted) -> Verdicts {
+    let ext = p.extents();
+    let n = ext.len();
+    let mut v = Verdicts {
+        verdict: [Ok(()); MAX_PENDING],
+        order: [0; MAX_PENDING],
+        accepted: 0,
+        len: n,
+    };
+    let mut done = [false; MAX_PENDING];
+    for first in 0..n {
+        if done[first] {
+            continue;
+        }
+        // The group: this extent alone, or every extent with its tag, in arrival order.
+        let mut group = [0u8; MAX_PENDING];
+        let mut g = 0;
+        for (i, e) in ext.iter().enumerate().skip(first) {
+            if i == first || (ext[first].tagged() && e.tag == ext[first].tag) {
+                group[g] = i as u8;
+                g += 1;
+                done[i] = true;
+            }
+        }
+        let group = &mut group[..g];
+        // Placement order: by shared sequence, stable (insertion sort: n is small, no alloc).
+        for k in 1..group.len() {
+            let mut j = k;
+            while j > 0 && ext[usize::from(group[j - 1])].seq > ext[usize::from(group[j])].seq {
+                group.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        let mut failed = None;
+        if ext[first].tagged() && acc.tag_in_use(&ext[first].tag) {
+            failed = Some(Reject::TagInUse);
+        }
+        let shared = group.iter().any(|&i| ext[usize::from(i)].seq != 0);
+        if failed.is_none()
+            && shared
+            && group
+                .iter()
+                .enumerate()
+                .any(|(k, &i)| usize::from(ext[usize::from(i)].seq) != k)
+        {
+            failed = Some(Reject::Sequence);
+        }
+        for k in 0..group.len() {
+            let i = usize::from(group[k]);
+            let e = &ext[i];
+            let r = match failed {
+                Some(reason) => Err(reason),
+                None => check_extent(e, p.partitions()[i], w).and_then(|()| {
+                    // end() is Some: check_extent() refused an overflow.
+                    let end = e.end().unwrap_or(u64::MAX);
+                    // Accepted groups, and the members of this one placed before it.
+                    let clash = v.order[..v.accepted]
+                        .iter()
+                        .chain(group[..k].iter())
+                        .map(|&j| usize::from(j))
+                        .filter(|&j| v.verdict[j].is_ok())
+                        .any(|j| ext[j].overlaps(e.start, end));
+                    if clash || acc.overlaps(e.start, end) {
+                        return Err(Reject::Overlap);
+                    }
+                    Ok(())
+                }),
+            };
+            if failed.is_none() {
+                failed = r.err();
+            }
+            v.verdict[i] = r;
+        }
+        if failed.is_some() {
+            // All or nothing: the members that passed on their own go with the group.
+            for &i in group.iter() {
+                let i = usize::from(i);
+                if v.verdict[i].is_ok() {
+                    v.verdict[i] = Err(Reject::Group);
+                }
+            }
+        } else {
+            for &i in group.iter() {
+                v.order[v.accepted] = i;
+                v.accepted += 1;
+            }
+        }
+    }
+    v
+}
+
+/// Encodes one Add DC Response or Release DC payload into `buf`: `ranges` (start, length) and the
+/// More flag. Returns the payload length, or `None` when `buf` is too small.
+pub(crate) fn encode_response(
+    ranges: impl ExactSizeIterator<Item = (u64, u64)>,
+    more: bool,
+    buf: &mut [u8],
+) -> Option<usize> {
+    let count = ranges.len();
+    let len = RESPONSE_HDR_LEN.checked_add(count.checked_mul(UPDATED_EXTENT_LEN)?)?;
+    let out = buf.get_mut(..len)?;
+    out.fill(0);
+    out[..4].copy_from_slice(&u32::try_from(count).ok()?.to_le_bytes());
+    out[4] = if more { FLAG_MORE } else { 0 };
+    for (k, (start, length)) in ranges.enumerate() {
+        let off = RESPONSE_HDR_LEN + k * UPDATED_EXTENT_LEN;
+        out[off..off + 8].copy_from_slice(&start.to_le_bytes());
+        out[off + 8..off + 16].copy_from_slice(&length.to_le_bytes());
+    }
+    Some(len)
+}
+
+/// How many extents one Add DC Response / Release DC payload of at most `payload_max` bytes holds.
+pub(crate) fn extents_per_response(payload_max: usize) -> usize {
+    payload_max.saturating_sub(RESPONSE_HDR_LEN) / UPDATED_EXTENT_LEN
+}
+
+/// The header of Get DC Extent List output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExtentList {
+    /// Extents in this output.
+    pub(crate) returned: u32,
+    /// Extents the device holds for this host.
+    pub(crate) total: u32,
+    /// Changes whenever the device's extent list does.
+    pub(crate) generation: u32,
+}
+
+/// Why Get DC Extent List output is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ListError {
+    /// Shorter than its header.
+    Short,
+    /// More extents returned than asked for, or than the output holds.
+    BadCount,
+    /// More extents returned than the total, or the index past the total.
+    BadTotal,
+}
+
+impl ExtentList {
+    /// Parses Get DC Extent List output `b` (of `b.len()` bytes), asked for `requested` extents
+    /// from index `start`.
+    pub(crate) fn parse(b: &[u8], requested: u32, start: u32) -> Result<Self, ListError> {
+        if b.len() < EXTENT_LIST_HDR_LEN {
+            return Err(ListError::Short);
+        }
+        let l = Self {
+            returned: le32(b, 0),
+            total: le32(b, 4),
+            generation: le32(b, 8),
+        };
+        let room = (b.len() - EXTENT_LIST_HDR_LEN) / EXTENT_LEN;
+        if l.returned > requested || l.returned as usize > room {
+            return Err(ListError::BadCount);
+        }
+        if u64::from(start) + u64::from(l.returned) > u64::from(l.total) {
+            return Err(ListError::BadTotal);
+        }
+        Ok(l)
+    }
+
+    /// The `i`-th extent of output `b` (`i < returned`, checked by [`ExtentList::parse`]).
+    pub(crate) fn extent(b: &[u8], i: usize) -> Extent {
+        Extent::parse(b, EXTENT_LIST_HDR_LEN + i * EXTENT_LEN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    const MIB: u64 = 1 << 20;
+    const W: Window = Window {
+        partition: 0,
+        part_start: 0x1000_0000,
+        part_end: 0x3000_0000,
+        dpa_start: 0x1000_0000,
+        dpa_end: 0x2000_0000,
+        block: 2 * MIB,
+    };
+
+    /// A record as the device writes it.
+    fn record(kind: u8, partition: u8, more: bool, e: &Extent) -> [u8; RECORD_LEN] {
+        let mut b = [0u8; RECORD_LEN];
+        b[..16].copy_from_slice(&DC_EVENT_UUID);
+        b[HDR_LEN_OFF] = RECORD_LEN as u8;
+        b[EVENT_TYPE_OFF] = kind;
+        b[HOST_ID_OFF] = 0;
+        b[PARTITION_OFF] = partition;
+        b[FLAGS_OFF] = if more { FLAG_MORE } else { 0 };
+        b[EXTENT_OFF..EXTENT_OFF + 8].copy_from_slice(&e.start.to_le_bytes());
+        b[EXTENT_OFF + 8..EXTENT_OFF + 16].copy_from_slice(&e.length.to_le_bytes());
+        b[EXTENT_OFF + 16..EXTENT_OFF + 32].copy_from_slice(&e.tag);
+        b[EXTENT_OFF + 32..EXTENT_OFF + 34].copy_from_slice(&e.seq.to_le_bytes());
+        b
+    }
+
+    fn ext(start: u64, length: u64) -> Extent {
+        Extent {
+            start,
+            length,
+            ..Extent::default()
+        }
+    }
+
+    fn tagged(start: u64, length: u64, t: u8, seq: u16) -> Extent {
+        Extent {
+            start,
+            length,
+            tag: [t; 16],
+            seq,
+        }
+    }
+
+    #[derive(Default)]
+    struct State {
+        ranges: Vec<(u64, u64)>,
+        tags: Vec<[u8; 16]>,
+    }
+
+    impl Accepted for State {
+        fn overlaps(&self, start: u64, end: u64) -> bool {
+            self.ranges.iter().any(|&(s, e)| s < end && start < e)
+        }
+        fn tag_in_use(&self, tag: &[u8; 16]) -> bool {
+            self.tags.contains(tag)
+        }
+    }
+
+    /// Pushes `extents` as one chain (More on all but the last) and judges it.
+    fn chain(extents: &[Extent], st: &State) -> (Pending, Verdicts) {
+        let mut p = Pending::new();
+        for (k, e) in extents.iter().enumerate() {
+            let more = k + 1 < extents.len();
+            let r = Record::parse(&record(0, 0, more, e)).unwrap();
+            let c = p.push(&r, 0);
+            assert_eq!(c, if more { Chain::Open } else { Chain::Closed });
+        }
+        let v = judge(&p, &W, st);
+        (p, v)
+    }
+
+    #[test]
+    fn a_record_round_trips() {
+        let e = tagged(0x1020_0000, 4 * MIB, 7, 3);
+        let r = Record::parse(&record(1, 0, true, &e)).unwrap();
+        assert_eq!(r.kind, EventKind::ReleaseCapacity);
+        assert!(r.more);
+        assert_eq!(r.extent, e);
+        assert!(r.extent.tagged());
+    }
+
+    #[test]
+    fn records_of_other_kinds_and_shapes_are_told_apart() {
+        let e = ext(0x1000_0000, 2 * MIB);
+        for (k, want) in [
+            (0, EventKind::AddCapacity),
+            (2, EventKind::ForcedRelease),
+            (3, EventKind::RegionConfigUpdated),
+            (9, EventKind::Other(9)),
+        ] {
+            assert_eq!(Record::parse(&record(k, 0, false, &e)).unwrap().kind, want);
+        }
+        let mut b = record(0, 0, false, &e);
+        assert_eq!(Record::parse(&b[..RECORD_LEN - 1]), Err(RecordError::Short));
+        b[HDR_LEN_OFF] = 0x70;
+        assert_eq!(Record::parse(&b), Err(RecordError::BadLength(0x70)));
+        b[0] ^= 1;
+        assert_eq!(Record::parse(&b), Err(RecordError::NotDc));
+    }
+
+    #[test]
+    fn one_aligned_extent_inside_the_region_is_accepted() {
+        let (_, v) = chain(&[ext(0x1000_0000, 128 * MIB)], &State::default());
+        assert_eq!(v.get(0), Ok(()));
+        assert_eq!(v.accepted().collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn each_rule_refuses_its_extent_and_only_it() {
+        let st = State {
+            ranges: std::vec![(0x1800_0000, 0x1820_0000)],
+            tags: Vec::new(),
+        };
+        let cases = [
+            (ext(0x1000_0000, 0), Reject::Empty),
+            (ext(u64::MAX - MIB, 4 * MIB), Reject::Overflow),
+            (ext(0x0fe0_0000, 4 * MIB), Reject::OutsidePartition),
+            (ext(0x2000_0000, 2 * MIB), Reject::OutsideRegion),
+            (ext(0x1000_1000, 2 * MIB), Reject::Misaligned),
+            (ext(0x1000_0000, 3 * MIB), Reject::Misaligned),
+            (ext(0x17e0_0000, 4 * MIB), Reject::Overlap),
+        ];
+        let mut all: Vec<Extent> = cases.iter().map(|c| c.0).collect();
+        all.push(ext(0x1100_0000, 2 * MIB));
+        let (_, v) = chain(&all, &st);
+        for (k, (_, want)) in cases.iter().enumerate() {
+            assert_eq!(v.get(k), Err(*want), "case {k}");
+        }
+        assert_eq!(v.get(cases.len()), Ok(()));
+        assert_eq!(v.accepted_count(), 1);
+    }
+
+    #[test]
+    fn the_block_size_is_the_devices_not_the_page_size() {
+        let w = Window {
+            block: 64 * 1024,
+            ..W
+        };
+        assert_eq!(check_extent(&ext(0x1001_0000, 0x1_0000), 0, &w), Ok(()));
+        assert_eq!(
+            check_extent(&ext(0x1001_0000, 0x1_0000), 0, &W),
+            Err(Reject::Misaligned)
+        );
+    }
+
+    #[test]
+    fn another_partition_is_refused() {
+        assert_eq!(
+            check_extent(&ext(0x1000_0000, 2 * MIB), 1, &W),
+            Err(Reject::Partition)
+        );
+    }
+
+    #[test]
+    fn overlapping_extents_of_one_chain_keep_the_first() {
+        let (_, v) = chain(
+            &[
+                ext(0x1000_0000, 4 * MIB),
+                ext(0x1020_0000, 4 * MIB),
+                ext(0x1000_0000, 4 * MIB),
+            ],
+            &State::default(),
+        );
+        assert_eq!(v.get(0), Ok(()));
+        assert_eq!(v.get(1), Err(Reject::Overlap));
+        assert_eq!(v.get(2), Err(Reject::Overlap));
+    }
+
+    #[test]
+    fn a_chain_of_only_duplicates_accepts_nothing_and_still_has_verdicts() {
+        let st = State {
+            ranges: std::vec![(0x1000_0000, 0x1020_0000)],
+            tags: Vec::new(),
+        };
+        let (_, v) = chain(&[ext(0x1000_0000, 2 * MIB), ext(0x1000_0000, 2 * MIB)], &st);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v.accepted_count(), 0);
+        // The response is still sent, listing nothing.
+        let mut buf = [0xffu8; 64];
+        assert_eq!(
+            encode_response(v.accepted().map(|_| (0, 0)), false, &mut buf),
+            Some(8)
+        );
+        assert_eq!(buf[..8], [0; 8]);
+    }
+
+    #[test]
+    fn a_tag_group_is_accepted_whole_in_sequence_order() {
+        let (_, v) = chain(
+            &[
+                tagged(0x1040_0000, 2 * MIB, 5, 2),
+                ext(0x1100_0000, 2 * MIB),
+                tagged(0x1000_0000, 2 * MIB, 5, 0),
+                tagged(0x1020_0000, 2 * MIB, 5, 1),
+            ],
+            &State::default(),
+        );
+        assert_eq!(v.accepted().collect::<Vec<_>>(), [2, 3, 0, 1]);
+    }
+
+    #[test]
+    fn unshared_tag_groups_keep_arrival_order() {
+        let (_, v) = chain(
+            &[
+                tagged(0x1040_0000, 2 * MIB, 5, 0),
+                tagged(0x1000_0000, 2 * MIB, 5, 0),
+            ],
+            &State::default(),
+        );
+        assert_eq!(v.accepted().collect::<Vec<_>>(), [0, 1]);
+    }
+
+    #[test]
+    fn one_bad_extent_rejects_its_whole_tag_group_and_nothing_else() {
+        let (_, v) = chain(
+            &[
+                tagged(0x1000_0000, 2 * MIB, 5, 0),
+                tagged(0x1020_1000, 2 * MIB, 5, 0),
+                tagged(0x1100_0000, 2 * MIB, 6, 0),
+            ],
+            &State::default(),
+        );
+        assert_eq!(v.get(0), Err(Reject::Group));
+        assert_eq!(v.get(1), Err(Reject::Misaligned));
+        assert_eq!(v.get(2), Ok(()));
+        assert_eq!(v.accepted().collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn sequence_gaps_and_collisions_reject_the_group() {
+        for seqs in [[0u16, 2], [1, 1], [1, 2]] {
+            let (_, v) = chain(
+                &[
+                    tagged(0x1000_0000, 2 * MIB, 5, seqs[0]),
+                    tagged(0x1020_0000, 2 * MIB, 5, seqs[1]),
+                ],
+                &State::default(),
+            );
+            assert_eq!(v.get(0), Err(Reject::Sequence), "{seqs:?}");
+            assert_eq!(v.get(1), Err(Reject::Sequence), "{seqs:?}");
+        }
+    }
+
+    #[test]
+    fn a_tag_in_use_elsewhere_is_refused() {
+        let st = State {
+            ranges: Vec::new(),
+            tags: std::vec![[5; 16]],
+        };
+        let (_, v) = chain(&[tagged(0x1000_0000, 2 * MIB, 5, 0)], &st);
+        assert_eq!(v.get(0), Err(Reject::TagInUse));
+    }
+
+    #[test]
+    fn untagged_extents_are_groups_of_one() {
+        let (_, v) = chain(
+            &[
+                ext(0x1000_0000, 2 * MIB),
+                ext(0x1000_1000, 2 * MIB),
+                ext(0x1020_0000, 2 * MIB),
+            ],
+            &State::default(),
+        );
+        assert_eq!(v.get(0), Ok(()));
+        assert_eq!(v.get(1), Err(Reject::Misaligned));
+        assert_eq!(v.get(2), Ok(()));
+    }
+
+    #[test]
+    fn a_chain_holds_max_pending_and_counts_the_rest() {
+        let mut p = Pending::new();
+        for k in 0..(MAX_PENDING as u64 + 5) {
+            let e = ext(0x1000_0000 + k * 2 * MIB, 2 * MIB);
+            let r = Record::parse(&record(0, 0, true, &e)).unwrap();
+            assert_eq!(p.push(&r, k), Chain::Open);
+        }
+        assert_eq!(p.extents().len(), MAX_PENDING);
+        assert_eq!(p.dropped(), 5);
+        assert!(!p.stalled(MAX_PENDING as u64 + CHAIN_TIMEOUT_MS - 1));
+        assert!(p.stalled(MAX_PENDING as u64 + 4 + CHAIN_TIMEOUT_MS));
+        p.clear();
+        assert!(p.is_empty());
+        assert!(!p.stalled(u64::MAX));
+    }
+
+    #[test]
+    fn responses_encode_and_split_by_payload_size() {
+        let mut buf = [0u8; 2 * UPDATED_EXTENT_LEN + RESPONSE_HDR_LEN];
+        let ranges = [(0x1000_0000u64, 2 * MIB), (0x1020_0000, 4 * MIB)];
+        assert_eq!(
+            encode_response(ranges.iter().copied(), true, &mut buf),
+            Some(buf.len())
+        );
+        assert_eq!(le32(&buf, 0), 2);
+        assert_eq!(buf[4], FLAG_MORE);
+        assert_eq!(le64(&buf, 8), 0x1000_0000);
+        assert_eq!(le64(&buf, 16), 2 * MIB);
+        assert_eq!(le64(&buf, 32), 0x1020_0000);
+        assert_eq!(
+            encode_response(ranges.iter().copied(), false, &mut buf[..40]),
+            None
+        );
+        assert_eq!(extents_per_response(2048), 85);
+        assert_eq!(extents_per_response(4), 0);
+    }
+
+    fn list(returned: u32, total: u32, gen: u32, room: usize) -> Vec<u8> {
+        let mut b = std::vec![0u8; EXTENT_LIST_HDR_LEN + room * EXTENT_LEN];
+        b[..4].copy_from_slice(&returned.to_le_bytes());
+        b[4..8].copy_from_slice(&total.to_le_bytes());
+        b[8..12].copy_from_slice(&gen.to_le_bytes());
+        for i in 0..room {
+            let off = EXTENT_LIST_HDR_LEN + i * EXTENT_LEN;
+            b[off..off + 8].copy_from_slice(&(0x1000_0000 + i as u64 * 2 * MIB).to_le_bytes());
+            b[off + 8..off + 16].copy_from_slice(&(2 * MIB).to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn extent_lists_are_bounds_checked() {
+        let b = list(2, 5, 9, 2);
+        let l = ExtentList::parse(&b, 2, 3).unwrap();
+        assert_eq!((l.returned, l.total, l.generation), (2, 5, 9));
+        assert_eq!(ExtentList::extent(&b, 1), ext(0x1020_0000, 2 * MIB));
+        assert_eq!(ExtentList::parse(&b[..15], 2, 0), Err(ListError::Short));
+        assert_eq!(ExtentList::parse(&b, 1, 0), Err(ListError::BadCount));
+        assert_eq!(
+            ExtentList::parse(&list(3, 5, 9, 2), 8, 0),
+            Err(ListError::BadCount)
+        );
+        assert_eq!(
+            ExtentList::parse(&list(2, 1, 9, 2), 8, 0),
+            Err(ListError::BadTotal)
+        );
+        assert_eq!(ExtentList::parse(&b, 2, u32::MAX), Err(ListError::BadTotal));
+    }
+
+    /// A small deterministic generator (xorshift), so failures reproduce from the printed seed.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// Mutated records and chains: no panic, and every accepted extent satisfies every rule.
+    #[test]
+    fn mutated_device_data_never_panics_and_accepted_extents_obey_the_rules() {
+        let seed = 0x5eed_cafe_u64;
+        let mut rng = Rng(seed);
+        for case in 0..20_000 {
+            let n = (rng.next() % 8) as usize + 1;
+            let mut p = Pending::new();
+            for _ in 0..n {
+                let base = ext(
+                    0x0f00_0000 + (rng.next() % 0x40) * MIB,
+                    (rng.next() % 8) * MIB,
+                );
+                let mut e = if rng.next() % 3 == 0 {
+                    tagged(
+                        base.start,
+                        base.length,
+                        (rng.next() % 3) as u8,
+                        (rng.next() % 3) as u16,
+                    )
+                } else {
+                    base
+                };
+                if rng.next() % 50 == 0 {
+                    e.start = rng.next();
+                    e.length = rng.next();
+                }
+                let mut b = record(0, (rng.next() % 8 == 0) as u8, true, &e);
+                if rng.next() % 10 == 0 {
+                    let at = (rng.next() as usize) % RECORD_LEN;
+                    b[at] ^= rng.next() as u8;
+                }
+                if let Ok(r) = Record::parse(&b) {
+                    p.push(&r, 0);
+                }
+            }
+            let st = State {
+                ranges: std::vec![(0x1100_0000, 0x1120_0000)],
+                tags: std::vec![[2; 16]],
+            };
+            let v = judge(&p, &W, &st);
+            let ext = p.extents();
+            let acc: Vec<usize> = v.accepted().collect();
+            for (k, &i) in acc.iter().enumerate() {
+                let e = &ext[i];
+                assert_eq!(
+                    check_extent(e, p.partitions()[i], &W),
+                    Ok(()),
+                    "seed {seed:#x} case {case}"
+                );
+                let end = e.end().unwrap();
+                assert!(!st.overlaps(e.start, end), "seed {seed:#x} case {case}");
+                assert!(
+                    !e.tagged() || !st.tag_in_use(&e.tag),
+                    "seed {seed:#x} case {case}"
+                );
+                for &j in &acc[..k] {
+                    assert!(!ext[j].overlaps(e.start, end), "seed {seed:#x} case {case}");
+                }
+            }
+            for (i, e) in ext.iter().enumerate() {
+                if e.tagged() && v.get(i).is_ok() {
+                    // The whole tag group is in.
+                    for (j, f) in ext.iter().enumerate() {
+                        if f.tag == e.tag {
+                            assert!(v.get(j).is_ok(), "seed {seed:#x} case {case}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
