@@ -289,12 +289,6 @@ pub(crate) enum Chain {
     Closed,
 }
 
-impl Default for Pending {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Pending {
     /// An empty chain.
     pub(crate) const fn new() -> Self {

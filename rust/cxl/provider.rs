@@ -20,15 +20,17 @@
 use super::cxl_bindings as c;
 use super::region::{Region, RootDecoder};
 use super::sysfs::Group;
-use super::topology::EndpointDecoder;
+use super::topology::{EndpointDecoder, MemdevState};
 use core::{marker::PhantomData, ptr};
 use kernel::{
     bindings,
     device::Device,
     error::to_result,
     ffi::{c_int, c_ulong, c_void},
+    new_mutex,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
+    sync::Mutex,
     time::{delay::fsleep, Delta},
     types::Opaque, //
 };
@@ -50,6 +52,14 @@ pub(crate) trait Provider: 'static {
 
     /// The endpoint decoder is being unregistered: it leaves its region.
     fn decoder_unregister(cxled: &EndpointDecoder);
+
+    /// The provider's Dynamic Capacity state (pending chains, accepted extents), held by the
+    /// registration under a mutex.
+    type Dc: Default + Send + 'static;
+
+    /// A record of a device's Dynamic Capacity event log (`record`, `extent::RECORD_LEN` bytes),
+    /// from the device's event thread.
+    fn dc_event(dc: &Mutex<Self::Dc>, mds: &MemdevState, record: &[u8]);
 }
 
 /// The device types of the provider's devices and the count of those not yet released.
@@ -140,6 +150,8 @@ pub(crate) struct Registration<P: Provider> {
     nb: Opaque<bindings::notifier_block>,
     #[pin]
     types: DeviceTypes,
+    #[pin]
+    dc: Mutex<P::Dc>,
     registered: bool,
     _p: PhantomData<P>,
 }
@@ -164,6 +176,7 @@ impl<P: Provider> Registration<P> {
                     dax_region_groups <- Opaque::zeroed(),
                     live: Atomic::new(0),
                 }),
+                dc <- new_mutex!(P::Dc::default()),
                 registered: false,
                 _p: PhantomData,
             }),
@@ -205,12 +218,15 @@ impl<P: Provider> Registration<P> {
             (*ops).dax_region_type = reg.types.dax_region.get();
             (*ops).decoder_detach = Some(decoder_detach::<P>);
             (*ops).kill_regions = Some(kill_regions::<P>);
+            (*ops).dc_event = Some(dc_event::<P>);
             (*reg.nb.get()).notifier_call = Some(bus_notify::<P>);
         }
         CURRENT.store(ptr::from_ref(&reg.types) as usize, Release);
+        DC.store(ptr::from_ref(&reg.dc) as usize, Release);
         // SAFETY: `ops` is a complete ops table that stays pinned until unregistered in `drop`.
         if let Err(e) = to_result(unsafe { c::cxl_region_provider_register(reg.ops.get()) }) {
             CURRENT.store(0, Release);
+            DC.store(0, Release);
             return Err(e);
         }
         // SAFETY: `nb` is initialized and stays pinned until unregistered in `drop`.
@@ -245,6 +261,45 @@ pub(crate) fn current_types<T: ?Sized>(_pin: &T) -> Option<&DeviceTypes> {
     (!p.is_null()).then(|| unsafe { &*p })
 }
 
+/// The address of the pinned Dynamic Capacity state of the live registration, 0 without one. Set
+/// before the ops are registered, cleared after they are unregistered (which waits for the calls
+/// in flight).
+static DC: Atomic<usize> = Atomic::new(0);
+
+/// The Dynamic Capacity state of the registered provider `P`. It stays valid while `_pin` lives:
+/// an object whose attributes or callbacks only exist while the provider is registered.
+pub(crate) fn dc_state<P: Provider, T: ?Sized>(_pin: &T) -> Option<&Mutex<P::Dc>> {
+    let p = DC.load(Acquire) as *const Mutex<P::Dc>;
+    // SAFETY: A non-zero value is the address of the pinned state of the live registration, and
+    // only `P` registers (one provider per module).
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+// The core hands over whole event records.
+const _: () = assert!(core::mem::size_of::<c::cxl_event_record_raw>() == super::extent::RECORD_LEN);
+
+/// `cxl_dc_event()`: a record of a device's Dynamic Capacity event log.
+///
+/// # Safety
+///
+/// Called by the core, while the ops are registered, from the event thread of a bound device
+/// with a live event record.
+unsafe extern "C" fn dc_event<P: Provider>(
+    mds: *mut c::cxl_memdev_state,
+    rec: *const c::cxl_event_record_raw,
+) {
+    // SAFETY: The core passes the device state of a bound device, live for the call.
+    let mds = unsafe { MemdevState::from_raw(mds) };
+    let Some(dc) = dc_state::<P, _>(mds) else {
+        return;
+    };
+    // SAFETY: `rec` points to a whole record (`RECORD_LEN` bytes, asserted above), live for the
+    // call and not written meanwhile (the event log lock is held).
+    let record =
+        unsafe { core::slice::from_raw_parts(rec.cast::<u8>(), super::extent::RECORD_LEN) };
+    P::dc_event(dc, mds, record);
+}
+
 #[pinned_drop]
 impl<P: Provider> PinnedDrop for Registration<P> {
     fn drop(self: Pin<&mut Self>) {
@@ -271,6 +326,8 @@ impl<P: Provider> PinnedDrop for Registration<P> {
             );
             c::cxl_region_provider_unregister(self.ops.get());
         }
+        // No more Dynamic Capacity events (unregistering waited for those in flight).
+        DC.store(0, Release);
         // The device types and their release callbacks must outlive every device of theirs.
         // Each release uncounts its device as the last thing it does; `free_module()` then waits
         // for an RCU grace period before the module text goes.

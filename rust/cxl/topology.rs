@@ -124,6 +124,12 @@ transparent!(
     RegionRef,
     c::cxl_region_ref
 );
+transparent!(
+    /// The state of a memory device's driver (`struct cxl_memdev_state`), as the core passes it
+    /// to the Dynamic Capacity event callback.
+    MemdevState,
+    c::cxl_memdev_state
+);
 
 /// `AsRef<Device>` for a wrapper of a C object that embeds its `struct device` at `$($field).+`,
 /// so that `dev_*!` print with the object's name.
@@ -427,6 +433,30 @@ impl Dport {
 }
 
 impl Memdev {
+    /// An identity for the memdev, for matching it with a [`MemdevState`] (its address, never
+    /// dereferenced).
+    pub(crate) fn id(&self) -> usize {
+        self.raw() as usize
+    }
+
+    /// The DPA range `[start, end)` of partition `part`, `None` if there is no such partition;
+    /// `-ENODEV` once the memdev has lost its device state.
+    pub(crate) fn part_range(&self, part: i32) -> Result<Option<(u64, u64)>> {
+        self.with_state(|cxlds| {
+            let Ok(part) = usize::try_from(part) else {
+                return Ok(None);
+            };
+            // SAFETY: `with_state` passes the live device state; `nr_partitions` bounds `part`
+            // and the partitions do not change after probe.
+            Ok(unsafe {
+                (part < (*cxlds).nr_partitions as usize).then(|| {
+                    let res = (*cxlds).part[part].res;
+                    (res.start, res.end.wrapping_add(1))
+                })
+            })
+        })
+    }
+
     /// Whether the device is a restricted CXL device (RCH/RCD topology); `false` once the memdev
     /// has lost its device state (shut down), when no decoder below it will be programmed again.
     pub(crate) fn is_rcd(&self) -> bool {
@@ -599,6 +629,13 @@ impl EndpointDecoder {
     /// Whether the decoder has a DPA allocation.
     pub(crate) fn has_dpa(&self, _: &DpaRead) -> bool {
         !field!(self, dpa_res).is_null()
+    }
+
+    /// The DPA allocation, `[start, end)`, `None` without one (caller holds `cxl_rwsem.dpa`).
+    pub(crate) fn dpa_range(&self, _: &DpaRead) -> Option<(u64, u64)> {
+        let res = field!(self, dpa_res);
+        // SAFETY: `dpa_res` is guarded by `cxl_rwsem.dpa`, held.
+        (!res.is_null()).then(|| unsafe { ((*res).start, (*res).end.wrapping_add(1)) })
     }
 }
 
@@ -910,6 +947,63 @@ impl RegionRef {
                 self.raw().cast::<Opaque<c::cxl_region_ref>>(),
             ));
         }
+    }
+}
+
+impl MemdevState {
+    /// # Safety
+    ///
+    /// `p` is a live memory device state whose device stays bound for `'a` (the core calls the
+    /// event callback from the device's event thread).
+    pub(crate) unsafe fn from_raw<'a>(p: *mut c::cxl_memdev_state) -> &'a Self {
+        // SAFETY: Per the function's contract; `Self` is transparent over the C type.
+        unsafe { &*p.cast::<Self>() }
+    }
+
+    /// The [`Memdev::id`] of the device's memdev.
+    pub(crate) fn memdev_id(&self) -> usize {
+        field!(self, cxlds.cxlmd) as usize
+    }
+
+    /// The mailbox payload size in bytes (constant after probe).
+    pub(crate) fn payload_size(&self) -> usize {
+        field!(self, cxlds.cxl_mbox.payload_size)
+    }
+
+    /// The block size of DC region 0, the granule of its extents (constant after probe); 0
+    /// without Dynamic Capacity.
+    pub(crate) fn dc_block_size(&self) -> u64 {
+        if field!(self, nr_dc_regions) == 0 {
+            return 0;
+        }
+        field!(self, dc_region)[0].blk_size
+    }
+
+    /// Sends Dynamic Capacity command `opcode` (Get DC Extent List, Add DC Response, Release DC)
+    /// with payload `input`, the output into `out`; returns the output length.
+    pub(crate) fn dc_cmd(&self, opcode: u16, input: &[u8], out: &mut [u8]) -> Result<usize> {
+        // SAFETY: `self` is live; the buffers are valid for their lengths for the call, which
+        // only reads `input` and writes at most `out.len()` bytes to `out`.
+        let n = unsafe {
+            c::cxl_dc_mbox_cmd(
+                self.raw(),
+                opcode,
+                input.as_ptr().cast(),
+                input.len(),
+                out.as_mut_ptr().cast(),
+                out.len(),
+            )
+        };
+        usize::try_from(n).map_err(|_| Error::from_errno(n as i32))
+    }
+}
+
+impl AsRef<kernel::device::Device> for MemdevState {
+    fn as_ref(&self) -> &kernel::device::Device {
+        let dev = field!(self, cxlds.dev);
+        // SAFETY: `self` is live and its device (the PCI function) is bound, so it has a non-zero
+        // reference count for as long as the borrow.
+        unsafe { kernel::device::Device::from_raw(dev) }
     }
 }
 

@@ -607,6 +607,7 @@ pub(crate) fn decode_reset(r: &Region, g: &RegionWrite, count: i32) {
     if r.flag(g, REGION_F_LOCK) {
         return;
     }
+    crate::dc::region_reset(r, g);
     // Flush or complain before teardown, as C does; the result does not stop the reset.
     let _ = r.invalidate_memregion(g);
     for i in (0..count.max(0) as usize).rev() {
@@ -644,6 +645,7 @@ pub(crate) fn commit_store(r: &Region, commit: bool) -> Result {
         r.invalidate_memregion(&g)?;
         decode_commit(r, &g)?;
         r.set_state(&g, ConfigState::Commit);
+        crate::dc::region_committed(r, &g);
         return Ok(());
     }
     {

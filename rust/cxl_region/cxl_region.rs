@@ -29,6 +29,7 @@ mod cxl;
 
 mod attach;
 mod attrs;
+mod dc;
 
 use cxl::provider::{self, Provider};
 use cxl::region::{
@@ -144,6 +145,12 @@ impl Provider for RegionProvider {
 
     fn decoder_unregister(cxled: &topology::EndpointDecoder) {
         attach::decoder_unregister(cxled);
+    }
+
+    type Dc = dc::DcState;
+
+    fn dc_event(dc: &kernel::sync::Mutex<dc::DcState>, mds: &topology::MemdevState, record: &[u8]) {
+        dc::event(dc, mds, record);
     }
 }
 

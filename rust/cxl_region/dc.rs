@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Dynamic Capacity: the extents a device offers (Add Capacity) and asks back (Release Capacity).
+//!
+//! The core hands each record of a device's Dynamic Capacity event log to [`event`]. Add Capacity
+//! records are collected per device until their More chain closes; the chain is then judged
+//! against the committed DC region of the device (`extent::judge`: partition, region, block
+//! alignment, overlap, tag groups) and answered with one Add DC Response that lists exactly the
+//! accepted extents, none at all included. A Release Capacity record gives back every accepted
+//! extent it touches, with the rest of their tag groups, in one Release DC; capacity that was never
+//! accepted is never released.
+//!
+//! A DC region enters the state when it is committed and leaves it when its decode is reset
+//! (decommit, target detach, delete, unload). The device keeps the extents accepted into it:
+//! they are the host's until the device asks for them back.
+//!
+//! # Locking
+//!
+//! `cxl_rwsem.region` (read in the event thread, write on commit and reset), then the state's
+//! mutex. The event thread holds the device's event log lock around all of it, and sends the
+//! mailbox commands with both held: the answer and the state change are one step.
+
+use crate::cxl::{
+    extent::{self, Accepted, Chain, EventKind, Extent, Pending, Record, Reject, Window},
+    provider::dc_state,
+    region::{PartMode, Region, RegionRead, RegionWrite},
+    topology::{DpaRead, MemdevState},
+};
+use crate::RegionProvider;
+use kernel::{
+    prelude::*,
+    sync::Mutex,
+    time::{ClockSource, Monotonic}, //
+};
+
+const ADD_DC_RESPONSE: u16 = 0x4802;
+const RELEASE_DC: u16 = 0x4803;
+
+/// A committed Dynamic Capacity region and the extents accepted into it.
+struct DcRegion {
+    region_id: i32,
+    memdev: usize,
+    /// The region's window; the block size is the device's, filled in per event.
+    window: Window,
+    extents: KVec<Extent>,
+}
+
+/// The Add Capacity chain a device is sending.
+struct DcChain {
+    memdev: usize,
+    pending: KBox<Pending>,
+}
+
+/// The Dynamic Capacity state of the provider.
+#[derive(Default)]
+pub(crate) struct DcState {
+    regions: KVec<DcRegion>,
+    chains: KVec<DcChain>,
+}
+
+/// The accepted extents of every region, as `extent::judge` asks about them for a device.
+struct View<'a> {
+    regions: &'a [DcRegion],
+    memdev: usize,
+}
+
+impl Accepted for View<'_> {
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.regions
+            .iter()
+            .filter(|r| r.memdev == self.memdev)
+            .flat_map(|r| r.extents.iter())
+            .any(|e| e.overlaps(start, end))
+    }
+
+    fn tag_in_use(&self, tag: &[u8; 16]) -> bool {
+        self.regions
+            .iter()
+            .flat_map(|r| r.extents.iter())
+            .any(|e| e.tag == *tag)
+    }
+}
+
+fn now_ms() -> u64 {
+    (Monotonic::ktime_get() / 1_000_000) as u64
+}
+
+/// A committed DC region starts taking extents.
+pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
+    if r.mode() != Some(PartMode::DynamicRam1) {
+        return;
+    }
+    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
+        return;
+    };
+    let Some(cxled) = r.target(g, 0) else {
+        return;
+    };
+    let dpa = DpaRead::lock_after(g);
+    let (Some((dpa_start, dpa_end)), Ok(Some((part_start, part_end)))) = (
+        cxled.dpa_range(&dpa),
+        cxled.memdev().part_range(cxled.part(g)),
+    ) else {
+        return;
+    };
+    let entry = DcRegion {
+        region_id: r.id(),
+        memdev: cxled.memdev().id(),
+        window: Window {
+            partition: 0,
+            part_start,
+            part_end,
+            dpa_start,
+            dpa_end,
+            block: 0,
+        },
+        extents: KVec::new(),
+    };
+    let mut st = dc.lock();
+    // A region id is unique while the region lives; drop what a previous holder left.
+    st.regions.retain(|x| x.region_id != entry.region_id);
+    if st.regions.push(entry, GFP_KERNEL).is_err() {
+        dev_err!(
+            r.as_ref(),
+            "no memory for its extents: offered capacity will be refused\n"
+        );
+    }
+}
+
+/// The decode of a region is reset: it takes no more extents. Those accepted stay the host's on
+/// the device.
+pub(crate) fn region_reset(r: &Region, _: &RegionWrite) {
+    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
+        return;
+    };
+    let mut st = dc.lock();
+    let id = r.id();
+    if let Some(i) = st.regions.iter().position(|x| x.region_id == id) {
+        if let Ok(gone) = st.regions.remove(i) {
+            if !gone.extents.is_empty() {
+                dev_info!(
+                    r.as_ref(),
+                    "decode reset with {} extents accepted: the device keeps them\n",
+                    gone.extents.len()
+                );
+            }
+        }
+    }
+}
+
+/// A record of `mds`'s Dynamic Capacity event log.
+pub(crate) fn event(dc: &Mutex<DcState>, mds: &MemdevState, record: &[u8]) {
+    let rec = match Record::parse(record) {
+        Ok(rec) => rec,
+        Err(e) => {
+            dev_warn!(
+                mds.as_ref(),
+                "Dynamic Capacity event record refused: {:?}\n",
+                e
+            );
+            return;
+        }
+    };
+    match rec.kind {
+        EventKind::AddCapacity => add_capacity(dc, mds, &rec),
+        EventKind::ReleaseCapacity => release_capacity(dc, mds, &rec),
+        EventKind::ForcedRelease => dev_warn!(
+            mds.as_ref(),
+            "forced release of DPA {:#x}+{:#x} ignored\n",
+            rec.extent.start,
+            rec.extent.length
+        ),
+        kind => dev_dbg!(mds.as_ref(), "Dynamic Capacity event {:?} ignored\n", kind),
+    }
+}
+
+/// Sends `opcode` (Add DC Response or Release DC) listing `ranges`, split over as many payloads
+/// as the mailbox needs (More set on all but the last); one payload listing nothing when empty.
+fn respond(mds: &MemdevState, opcode: u16, ranges: &[(u64, u64)]) -> Result {
+    let size = mds.payload_size();
+    let per = extent::extents_per_response(size);
+    if per == 0 {
+        return Err(EINVAL);
+    }
+    let mut buf = KVec::from_elem(0u8, size, GFP_KERNEL)?;
+    let mut rest = ranges;
+    loop {
+        let (now, later) = rest.split_at(rest.len().min(per));
+        let len = extent::encode_response(now.iter().copied(), !later.is_empty(), &mut buf)
+            .ok_or(EINVAL)?;
+        mds.dc_cmd(opcode, &buf[..len], &mut [])?;
+        if later.is_empty() {
+            return Ok(());
+        }
+        rest = later;
+    }
+}
+
+fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
+    let now = now_ms();
+    let _g = RegionRead::lock();
+    let mut guard = dc.lock();
+    let DcState { regions, chains } = &mut *guard;
+    let id = mds.memdev_id();
+    let ci = match chains.iter().position(|c| c.memdev == id) {
+        Some(i) => i,
+        None => {
+            // Built in place: a chain is 4 KiB, too much for the event thread's stack.
+            let chain =
+                KBox::init(pin_init::init_zeroed::<Pending>(), GFP_KERNEL).and_then(|pending| {
+                    chains
+                        .push(
+                            DcChain {
+                                memdev: id,
+                                pending,
+                            },
+                            GFP_KERNEL,
+                        )
+                        .map_err(Error::from)
+                });
+            if chain.is_err() {
+                // Unanswered, the device keeps the extent pending.
+                dev_err!(mds.as_ref(), "no memory for an Add Capacity chain\n");
+                return;
+            }
+            chains.len() - 1
+        }
+    };
+    let chain = &mut chains[ci].pending;
+    if chain.stalled(now) {
+        dev_warn!(
+            mds.as_ref(),
+            "Add Capacity chain of {} extents stalled: none accepted\n",
+            chain.extents().len() + chain.dropped()
+        );
+        chain.clear();
+        if let Err(e) = respond(mds, ADD_DC_RESPONSE, &[]) {
+            dev_err!(mds.as_ref(), "Add DC Response failed: {:?}\n", e);
+        }
+    }
+    if chain.push(rec, now) == Chain::Open {
+        return;
+    }
+
+    let ext = chain.extents();
+    let region = regions.iter().position(|r| r.memdev == id);
+    let verdicts = region.map(|ri| {
+        let window = Window {
+            block: mds.dc_block_size(),
+            ..regions[ri].window
+        };
+        extent::judge(
+            chain,
+            &window,
+            &View {
+                regions,
+                memdev: id,
+            },
+        )
+    });
+    let mut ranges = KVec::new();
+    for (i, e) in ext.iter().enumerate() {
+        let verdict = verdicts
+            .as_ref()
+            .map_or(Err(Reject::OutsideRegion), |v| v.get(i));
+        if let Err(why) = verdict {
+            dev_warn!(
+                mds.as_ref(),
+                "extent DPA {:#x}+{:#x} not accepted: {}\n",
+                e.start,
+                e.length,
+                why.as_str()
+            );
+        }
+    }
+    if chain.dropped() != 0 {
+        dev_warn!(
+            mds.as_ref(),
+            "{} extents beyond {} pending not accepted\n",
+            chain.dropped(),
+            extent::MAX_PENDING
+        );
+    }
+    // Room for the accepted extents first: the device must not hand over capacity the host then
+    // cannot track.
+    let accepted = match (region, &verdicts) {
+        (Some(ri), Some(v))
+            if regions[ri]
+                .extents
+                .reserve(v.accepted_count(), GFP_KERNEL)
+                .is_ok()
+                && ranges.reserve(v.accepted_count(), GFP_KERNEL).is_ok() =>
+        {
+            for i in v.accepted() {
+                let _ = ranges.push_within_capacity((ext[i].start, ext[i].length));
+            }
+            Some((ri, v))
+        }
+        _ => None,
+    };
+    match respond(mds, ADD_DC_RESPONSE, &ranges) {
+        Ok(()) => {
+            if let Some((ri, v)) = accepted {
+                let r = &mut regions[ri];
+                for i in v.accepted() {
+                    let _ = r.extents.push_within_capacity(ext[i]);
+                    dev_dbg!(
+                        mds.as_ref(),
+                        "extent DPA {:#x}+{:#x} accepted into region{}\n",
+                        ext[i].start,
+                        ext[i].length,
+                        r.region_id
+                    );
+                }
+            }
+        }
+        Err(e) => dev_err!(
+            mds.as_ref(),
+            "Add DC Response failed ({:?}): {} extents not accepted\n",
+            e,
+            ranges.len()
+        ),
+    }
+    chain.clear();
+}
+
+fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
+    let _g = RegionRead::lock();
+    let mut st = dc.lock();
+    let id = mds.memdev_id();
+    let e = rec.extent;
+    let end = e.end().unwrap_or(u64::MAX);
+    let Some(r) = st.regions.iter_mut().find(|r| r.memdev == id) else {
+        dev_warn!(
+            mds.as_ref(),
+            "release of DPA {:#x}+{:#x}: no DC region, ignored\n",
+            e.start,
+            e.length
+        );
+        return;
+    };
+    // The extents the range touches, and the rest of their tag groups: a group goes whole.
+    let touched = |x: &Extent| x.overlaps(e.start, end);
+    let give =
+        |x: &Extent| touched(x) || (x.tagged() && r_has_touched_tag(&r.extents, &x.tag, &touched));
+    let mut ranges = KVec::new();
+    for x in r.extents.iter().filter(|x| give(x)) {
+        if ranges.push((x.start, x.length), GFP_KERNEL).is_err() {
+            dev_err!(mds.as_ref(), "no memory to release DPA {:#x}\n", e.start);
+            return;
+        }
+    }
+    if ranges.is_empty() {
+        // Never release what was not accepted.
+        dev_warn!(
+            mds.as_ref(),
+            "release of DPA {:#x}+{:#x}: not accepted, ignored\n",
+            e.start,
+            e.length
+        );
+        return;
+    }
+    match respond(mds, RELEASE_DC, &ranges) {
+        Ok(()) => {
+            let region_id = r.region_id;
+            r.extents
+                .retain(|x| !ranges.iter().any(|&(s, _)| s == x.start));
+            dev_dbg!(
+                mds.as_ref(),
+                "{} extents released from region{}\n",
+                ranges.len(),
+                region_id
+            );
+        }
+        Err(err) => dev_err!(
+            mds.as_ref(),
+            "Release DC of DPA {:#x}+{:#x} failed: {:?}\n",
+            e.start,
+            e.length,
+            err
+        ),
+    }
+}
+
+/// Whether an extent with `tag` in `extents` is touched.
+fn r_has_touched_tag(
+    extents: &[Extent],
+    tag: &[u8; 16],
+    touched: &impl Fn(&Extent) -> bool,
+) -> bool {
+    extents.iter().any(|x| x.tag == *tag && touched(x))
+}
