@@ -31,6 +31,8 @@ pub(crate) mod extent;
 #[cfg(cxl_region_provider)]
 unsafe impl pin_init::Zeroable for extent::Pending {}
 #[cfg(cxl_region_provider)]
+pub(crate) mod extent_dev;
+#[cfg(cxl_region_provider)]
 pub(crate) mod provider;
 #[cfg(cxl_region_provider)]
 pub(crate) mod region;

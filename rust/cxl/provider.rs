@@ -18,6 +18,7 @@
 //! once the writers in flight have returned: nothing creates a region after that.
 
 use super::cxl_bindings as c;
+use super::extent_dev::ExtentDev;
 use super::region::{Region, RootDecoder};
 use super::sysfs::Group;
 use super::topology::{EndpointDecoder, MemdevState};
@@ -45,6 +46,8 @@ pub(crate) trait Provider: 'static {
     const DECODER_GROUP: &'static Group;
     /// The groups of a region that follow its access coordinates (`access0/`, `access1/`).
     const ACCESS_GROUPS: [&'static Group; 2];
+    /// The attributes of `extentZ.N` devices.
+    const EXTENT_GROUP: &'static Group;
 
     /// Removes every region of `rd`; `dying` when the root decoder itself goes away (no more
     /// regions may be created on it).
@@ -66,10 +69,10 @@ pub(crate) trait Provider: 'static {
 ///
 /// # Invariants
 ///
-/// `region` and `dax_region` are initialized device types whose release callbacks are
-/// [`region_release`] and [`dax_region_release`]; every device of either type was counted in
-/// `live` when it was initialized and is uncounted by its release callback, as the last thing it
-/// does.
+/// `region`, `dax_region` and `extent` are initialized device types whose release callbacks are
+/// [`region_release`], [`dax_region_release`] and `ExtentDev::release`; every device of these
+/// types was counted in `live` when it was initialized and is uncounted by its release callback,
+/// as the last thing it does.
 #[pin_data]
 pub(crate) struct DeviceTypes {
     #[pin]
@@ -80,6 +83,10 @@ pub(crate) struct DeviceTypes {
     region_groups: Opaque<[*const bindings::attribute_group; MAX_GROUPS + 2]>,
     #[pin]
     dax_region_groups: Opaque<[*const bindings::attribute_group; 2]>,
+    #[pin]
+    extent: Opaque<bindings::device_type>,
+    #[pin]
+    extent_groups: Opaque<[*const bindings::attribute_group; 2]>,
     live: Atomic<usize>,
 }
 
@@ -97,9 +104,35 @@ impl DeviceTypes {
         self.dax_region.get()
     }
 
+    /// The device type of `extentZ.N` devices.
+    pub(crate) fn extent(&self) -> *const bindings::device_type {
+        self.extent.get()
+    }
+
     /// Counts a device of one of the types, about to be initialized.
     pub(crate) fn count_new(&self) {
         self.live.fetch_add(1, Relaxed);
+    }
+
+    /// Uncounts a released device, the last thing its release callback does.
+    pub(crate) fn uncount(&self) {
+        self.live.fetch_sub(1, Release);
+    }
+
+    /// The types an extent device was made with.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a live device whose type is the extent type of a [`DeviceTypes`].
+    pub(crate) unsafe fn of_extent<'a>(dev: *mut bindings::device) -> &'a Self {
+        // SAFETY: As in `of_region`.
+        unsafe {
+            let t = (*dev)
+                .type_
+                .cast::<Opaque<bindings::device_type>>()
+                .cast_mut();
+            &*kernel::container_of!(t, DeviceTypes, extent)
+        }
     }
 
     /// The types a region device was made with.
@@ -174,6 +207,8 @@ impl<P: Provider> Registration<P> {
                     dax_region <- Opaque::zeroed(),
                     region_groups <- Opaque::zeroed(),
                     dax_region_groups <- Opaque::zeroed(),
+                    extent <- Opaque::zeroed(),
+                    extent_groups <- Opaque::zeroed(),
                     live: Atomic::new(0),
                 }),
                 dc <- new_mutex!(P::Dc::default()),
@@ -213,6 +248,16 @@ impl<P: Provider> Registration<P> {
             (*t).name = c"cxl_dax_region".as_char_ptr();
             (*t).groups = dax_groups;
             (*t).release = Some(dax_region_release);
+            let extent_groups = reg
+                .types
+                .extent_groups
+                .get()
+                .cast::<*const bindings::attribute_group>();
+            *extent_groups = P::EXTENT_GROUP.as_raw();
+            let t = reg.types.extent.get();
+            (*t).name = c"cxl_extent".as_char_ptr();
+            (*t).groups = extent_groups;
+            (*t).release = Some(ExtentDev::release);
             let ops = reg.ops.get();
             (*ops).region_type = reg.types.region.get();
             (*ops).dax_region_type = reg.types.dax_region.get();

@@ -638,7 +638,14 @@ impl Region {
     /// unbinds (`devm_cxl_add_dax_region()`). `-ENXIO` when not committed; `-EINVAL` for a
     /// Dynamic Capacity region that is not 1-way (checked again here, under the lock, as the
     /// ways were when they were set).
-    pub(crate) fn add_dax_region(&self, dev: &Device<device::Bound>) -> Result {
+    ///
+    /// `before_removal` runs just before the child is unregistered (with the region), so that
+    /// what hangs below it can go first.
+    pub(crate) fn add_dax_region(
+        &self,
+        dev: &Device<device::Bound>,
+        before_removal: fn(&Region),
+    ) -> Result<ARef<DaxRegionDev>> {
         let hpa = {
             let g = RegionRead::lock_interruptible()?;
             if self.state(&g) != ConfigState::Commit {
@@ -680,10 +687,17 @@ impl Region {
                 return Err(Error::from_errno(rc));
             }
             // INVARIANT: Added just above; the reference is the child's.
-            ChildDevice(NonNull::new_unchecked(child))
+            ChildDevice {
+                dev: NonNull::new_unchecked(child),
+                region: NonNull::new_unchecked(self.raw()),
+                before_removal,
+            }
         };
+        // SAFETY: The child was added just above and is referenced by `child`.
+        let held = unsafe { DaxRegionDev::from_raw(child.dev.as_ptr()) }.into();
         // Removed when the region driver unbinds; at once if the devres cannot be had.
-        kernel::devres::register(dev, child, GFP_KERNEL)
+        kernel::devres::register(dev, child, GFP_KERNEL)?;
+        Ok(held)
     }
 
     /// Registers the node and abstract-distance notifiers of a bound region (as
@@ -1095,16 +1109,65 @@ pub(crate) fn memregion_free(id: i32) {
 ///
 /// # Invariants
 ///
-/// The pointer is an added device whose reference this owns.
-struct ChildDevice(NonNull<bindings::device>);
+/// `dev` is an added device whose reference this owns; `region` is its parent region, which
+/// outlives it.
+struct ChildDevice {
+    dev: NonNull<bindings::device>,
+    region: NonNull<c::cxl_region>,
+    before_removal: fn(&Region),
+}
 
 // SAFETY: Device unregistration may happen from any task.
 unsafe impl Send for ChildDevice {}
 
 impl Drop for ChildDevice {
     fn drop(&mut self) {
+        // SAFETY: By the type invariants the region is live.
+        (self.before_removal)(unsafe { Region::from_raw(self.region.as_ptr()) });
         // SAFETY: By the type invariants the device was added and the reference is ours.
-        unsafe { bindings::device_unregister(self.0.as_ptr()) };
+        unsafe { bindings::device_unregister(self.dev.as_ptr()) };
+    }
+}
+
+/// A `cxl_dax_region` device, counted.
+///
+/// # Invariants
+///
+/// A `&DaxRegionDev` refers to a live `cxl_dax_region` device of the registered provider.
+#[repr(transparent)]
+pub(crate) struct DaxRegionDev(Opaque<bindings::device>);
+
+// SAFETY: A device is reference-counted with atomics and its embedded state is guarded by the
+// driver core; the wrapper offers nothing else.
+unsafe impl Send for DaxRegionDev {}
+// SAFETY: As for `Send`.
+unsafe impl Sync for DaxRegionDev {}
+
+impl DaxRegionDev {
+    /// # Safety
+    ///
+    /// `p` is a live `cxl_dax_region` device for `'a`.
+    unsafe fn from_raw<'a>(p: *mut bindings::device) -> &'a Self {
+        // SAFETY: Per the function's contract; `Self` is transparent over the device.
+        unsafe { &*p.cast::<Self>() }
+    }
+
+    /// The device, for making children of it.
+    pub(crate) fn as_raw(&self) -> *mut bindings::device {
+        self.0.get()
+    }
+}
+
+// SAFETY: The device is counted by its reference count.
+unsafe impl AlwaysRefCounted for DaxRegionDev {
+    fn inc_ref(&self) {
+        // SAFETY: The device is live, so its count is non-zero.
+        unsafe { bindings::get_device(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a count on the live device.
+        unsafe { bindings::put_device(obj.as_ref().as_raw()) };
     }
 }
 

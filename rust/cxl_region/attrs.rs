@@ -3,6 +3,7 @@
 //! The sysfs attributes of `cxl_region`, each a small typed `show`/`store` pair in the order of
 //! `region.c`, and the groups they form: root decoders, switch and endpoint decoders, regions.
 
+use crate::cxl::extent_dev::ExtentDev;
 use crate::cxl::flags::RootAttr;
 use crate::cxl::region::RootDecoder;
 use crate::cxl::region::{ConfigState, Coordinate, PartMode, Region, RegionRead, RegionWrite};
@@ -463,3 +464,79 @@ pub(crate) static ACCESS1_GROUP: Group = Group::new(Some(c"access1"), &ACCESS1_A
 /// The groups of a region device (`cxl_region_type.groups`), after the core's base group.
 pub(crate) const REGION_GROUPS: &[&Group] =
     &[&REGION_GROUP, &TARGET_GROUP, &ACCESS0_GROUP, &ACCESS1_GROUP];
+
+// Extents: `extentZ.N` under a DC region's `dax_regionZ`.
+
+/// `offset`: the extent's offset in the region's HPA range.
+pub(crate) struct ExtentOffset;
+
+impl Attribute<ExtentDev> for ExtentOffset {
+    const NAME: &'static CStr = c"offset";
+    const MODE: u16 = 0o444;
+
+    fn show(e: &ExtentDev, out: &mut ShowBuf) -> Result {
+        out.emit(fmt!("{:#x}\n", e.offset()))
+    }
+}
+
+/// `length`: the extent's length in bytes.
+pub(crate) struct ExtentLength;
+
+impl Attribute<ExtentDev> for ExtentLength {
+    const NAME: &'static CStr = c"length";
+    const MODE: u16 = 0o444;
+
+    fn show(e: &ExtentDev, out: &mut ShowBuf) -> Result {
+        out.emit(fmt!("{:#x}\n", e.length()))
+    }
+}
+
+/// `uuid`: the extent's tag, hidden when untagged.
+pub(crate) struct ExtentUuid;
+
+impl Attribute<ExtentDev> for ExtentUuid {
+    const NAME: &'static CStr = c"uuid";
+    const MODE: u16 = 0o444;
+
+    fn show(e: &ExtentDev, out: &mut ShowBuf) -> Result {
+        let t = e.tag();
+        out.emit(fmt!(
+            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-\
+             {:02x}{:02x}{:02x}{:02x}{:02x}{:02x}\n",
+            t[0],
+            t[1],
+            t[2],
+            t[3],
+            t[4],
+            t[5],
+            t[6],
+            t[7],
+            t[8],
+            t[9],
+            t[10],
+            t[11],
+            t[12],
+            t[13],
+            t[14],
+            t[15]
+        ))
+    }
+
+    fn visible(e: &ExtentDev, mode: u16) -> u16 {
+        if e.tag() == [0; 16] {
+            0
+        } else {
+            mode
+        }
+    }
+}
+
+static EXTENT_ATTRS: AttrList<4> = AttrList::new([
+    attr::<ExtentDev, ExtentOffset>(),
+    attr::<ExtentDev, ExtentLength>(),
+    attr::<ExtentDev, ExtentUuid>(),
+    END,
+]);
+
+/// The attributes of extent devices.
+pub(crate) static EXTENT_GROUP: Group = Group::new(None, &EXTENT_ATTRS);

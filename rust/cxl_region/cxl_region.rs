@@ -125,7 +125,12 @@ fn region_probe(dev: &Device<Core<'_>>) -> Result {
     match r.mode() {
         // A region any part of which is already online as System RAM is not CXL's to manage.
         Some(PartMode::Ram | PartMode::DynamicRam1) if r.overlaps_system_ram(hpa) => Ok(()),
-        Some(PartMode::Ram | PartMode::DynamicRam1) => r.add_dax_region(dev),
+        Some(PartMode::Ram) => r.add_dax_region(dev, dc::dax_region_gone).map(|_| ()),
+        Some(PartMode::DynamicRam1) => {
+            let dax = r.add_dax_region(dev, dc::dax_region_gone)?;
+            dc::dax_region_added(r, dax);
+            Ok(())
+        }
         _ => Err(ENXIO),
     }
 }
@@ -137,6 +142,7 @@ impl Provider for RegionProvider {
     const REGION_GROUPS: &'static [&'static Group] = attrs::REGION_GROUPS;
     const ROOT_DECODER_GROUP: &'static Group = &attrs::ROOT_DECODER_GROUP;
     const DECODER_GROUP: &'static Group = &attrs::DECODER_GROUP;
+    const EXTENT_GROUP: &'static Group = &attrs::EXTENT_GROUP;
     const ACCESS_GROUPS: [&'static Group; 2] = [&attrs::ACCESS0_GROUP, &attrs::ACCESS1_GROUP];
 
     fn remove_regions(rd: &RootDecoder, dying: bool) {

@@ -22,19 +22,27 @@
 
 use crate::cxl::{
     extent::{self, Accepted, Chain, EventKind, Extent, Pending, Record, Reject, Window},
+    extent_dev::{self, ExtentDev},
     provider::dc_state,
-    region::{PartMode, Region, RegionRead, RegionWrite},
+    region::{DaxRegionDev, PartMode, Region, RegionRead, RegionWrite},
     topology::{DpaRead, MemdevState},
 };
 use crate::RegionProvider;
 use kernel::{
     prelude::*,
-    sync::Mutex,
+    sync::{aref::ARef, Mutex},
     time::{ClockSource, Monotonic}, //
 };
 
 const ADD_DC_RESPONSE: u16 = 0x4802;
 const RELEASE_DC: u16 = 0x4803;
+
+/// An accepted extent, and its `extentZ.N` device while the region has a dax region.
+struct Held {
+    extent: Extent,
+    id: u32,
+    dev: Option<extent_dev::Registered>,
+}
 
 /// A committed Dynamic Capacity region and the extents accepted into it.
 struct DcRegion {
@@ -42,7 +50,49 @@ struct DcRegion {
     memdev: usize,
     /// The region's window; the block size is the device's, filled in per event.
     window: Window,
-    extents: KVec<Extent>,
+    extents: KVec<Held>,
+    /// The region's `dax_regionZ` while its driver is bound: the parent of the extent devices.
+    dax: Option<ARef<DaxRegionDev>>,
+}
+
+impl DcRegion {
+    /// The smallest extent id not in use in the region (ids are reused once their extent is
+    /// gone: the device name goes with `device_del()`, before the id can be taken again).
+    fn free_id(&self) -> u32 {
+        (0..)
+            .find(|n| self.extents.iter().all(|h| h.id != *n))
+            .unwrap_or(0)
+    }
+
+    /// Adds the device of the `i`-th extent, when the region has a dax region and the extent has
+    /// no device yet. A failure leaves the extent accepted, without a device.
+    fn add_device(&mut self, i: usize) {
+        let Some(dax) = self.dax.as_ref() else {
+            return;
+        };
+        let h = &self.extents[i];
+        if h.dev.is_some() {
+            return;
+        }
+        let offset = h.extent.start - self.window.dpa_start;
+        match ExtentDev::add(
+            dax,
+            self.region_id,
+            h.id,
+            offset,
+            h.extent.length,
+            h.extent.tag,
+        ) {
+            Ok(dev) => self.extents[i].dev = Some(dev),
+            Err(e) => pr_err!(
+                "region{}: extent {:#x}+{:#x} has no device: {:?}\n",
+                self.region_id,
+                offset,
+                h.extent.length,
+                e
+            ),
+        }
+    }
 }
 
 /// The Add Capacity chain a device is sending.
@@ -70,14 +120,14 @@ impl Accepted for View<'_> {
             .iter()
             .filter(|r| r.memdev == self.memdev)
             .flat_map(|r| r.extents.iter())
-            .any(|e| e.overlaps(start, end))
+            .any(|h| h.extent.overlaps(start, end))
     }
 
     fn tag_in_use(&self, tag: &[u8; 16]) -> bool {
         self.regions
             .iter()
             .flat_map(|r| r.extents.iter())
-            .any(|e| e.tag == *tag)
+            .any(|h| h.extent.tag == *tag)
     }
 }
 
@@ -115,6 +165,7 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
             block: 0,
         },
         extents: KVec::new(),
+        dax: None,
     };
     let mut st = dc.lock();
     // A region id is unique while the region lives; drop what a previous holder left.
@@ -145,6 +196,37 @@ pub(crate) fn region_reset(r: &Region, _: &RegionWrite) {
                 );
             }
         }
+    }
+}
+
+/// The `dax_regionZ` of a bound DC region is there: the accepted extents get their devices.
+pub(crate) fn dax_region_added(r: &Region, dax: ARef<DaxRegionDev>) {
+    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
+        return;
+    };
+    let mut st = dc.lock();
+    let id = r.id();
+    if let Some(reg) = st.regions.iter_mut().find(|x| x.region_id == id) {
+        reg.dax = Some(dax);
+        for i in 0..reg.extents.len() {
+            reg.add_device(i);
+        }
+    }
+}
+
+/// The `dax_regionZ` of a DC region is about to go (its driver unbinds): the extent devices go
+/// first. The extents stay accepted.
+pub(crate) fn dax_region_gone(r: &Region) {
+    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
+        return;
+    };
+    let mut st = dc.lock();
+    let id = r.id();
+    if let Some(reg) = st.regions.iter_mut().find(|x| x.region_id == id) {
+        for h in reg.extents.iter_mut() {
+            h.dev = None;
+        }
+        reg.dax = None;
     }
 }
 
@@ -303,7 +385,14 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
             if let Some((ri, v)) = accepted {
                 let r = &mut regions[ri];
                 for i in v.accepted() {
-                    let _ = r.extents.push_within_capacity(ext[i]);
+                    let held = Held {
+                        extent: ext[i],
+                        id: r.free_id(),
+                        dev: None,
+                    };
+                    if r.extents.push_within_capacity(held).is_ok() {
+                        r.add_device(r.extents.len() - 1);
+                    }
                     dev_dbg!(
                         mds.as_ref(),
                         "extent DPA {:#x}+{:#x} accepted into region{}\n",
@@ -341,10 +430,15 @@ fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
     };
     // The extents the range touches, and the rest of their tag groups: a group goes whole.
     let touched = |x: &Extent| x.overlaps(e.start, end);
-    let give =
-        |x: &Extent| touched(x) || (x.tagged() && r_has_touched_tag(&r.extents, &x.tag, &touched));
+    let give = |x: &Extent| {
+        touched(x)
+            || (x.tagged()
+                && r.extents
+                    .iter()
+                    .any(|h| h.extent.tag == x.tag && touched(&h.extent)))
+    };
     let mut ranges = KVec::new();
-    for x in r.extents.iter().filter(|x| give(x)) {
+    for x in r.extents.iter().map(|h| &h.extent).filter(|x| give(x)) {
         if ranges.push((x.start, x.length), GFP_KERNEL).is_err() {
             dev_err!(mds.as_ref(), "no memory to release DPA {:#x}\n", e.start);
             return;
@@ -363,8 +457,9 @@ fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
     match respond(mds, RELEASE_DC, &ranges) {
         Ok(()) => {
             let region_id = r.region_id;
+            // Dropping the entries unregisters their devices.
             r.extents
-                .retain(|x| !ranges.iter().any(|&(s, _)| s == x.start));
+                .retain(|h| !ranges.iter().any(|&(s, _)| s == h.extent.start));
             dev_dbg!(
                 mds.as_ref(),
                 "{} extents released from region{}\n",
@@ -380,13 +475,4 @@ fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
             err
         ),
     }
-}
-
-/// Whether an extent with `tag` in `extents` is touched.
-fn r_has_touched_tag(
-    extents: &[Extent],
-    tag: &[u8; 16],
-    touched: &impl Fn(&Extent) -> bool,
-) -> bool {
-    extents.iter().any(|x| x.tag == *tag && touched(x))
 }

@@ -21,12 +21,25 @@ dc_release() { qmp "{\"execute\": \"cxl-release-dynamic-capacity\", \"arguments\
 # settle: the event thread answers asynchronously.
 settle() { sleep 1; }
 klog_count() { dmesg | grep -c "$1" || true; }
+# extents_of REGION: "offset:length" of each extent device under its dax region, by id.
+extents_of() {
+	local d id=${1#region} out=
+	for d in $(ls -d $CXL/dax_region$id/extent$id.* 2>/dev/null | sort -t. -k2 -n); do
+		out="$out ${d##*/}=$(cat $d/offset):$(cat $d/length)"
+	done
+	echo "${out# }"
+}
 
 if dc_region_up; then
+	Z=${REGION#region}
+	expect_eq "no extent device before any capacity" "" "$(extents_of $REGION)"
 	expect_eq "add 128 MiB at 0" '{"return": {}}' "$(dc_add 0:128)"
 	settle
+	expect_eq "extent$Z.0 under dax_region$Z: offset and length" "extent$Z.0=0x0:0x8000000" "$(extents_of $REGION)"
+	check "an untagged extent has no uuid" test ! -e $CXL/dax_region$Z/extent$Z.0/uuid
 	expect_eq "the host accepted it: QEMU releases it" '{"return": {}}' "$(dc_release 0:128)"
 	settle
+	expect_eq "released: its device is gone" "" "$(extents_of $REGION)"
 	r=$(dc_release 0:128)
 	check "released: a second release is refused by QEMU ($r)" sh -c "echo '$r' | grep -q error"
 	expect_eq "the same range can be added again" '{"return": {}}' "$(dc_add 0:128)"
@@ -36,10 +49,27 @@ if dc_region_up; then
 
 	expect_eq "three extents in one call (a More chain)" '{"return": {}}' "$(dc_add "0:2 4:2 64:64")"
 	settle
-	for e in 0:2 4:2 64:64; do
+	expect_eq "three extent devices, ids from 0" "extent$Z.0=0x0:0x200000 extent$Z.1=0x400000:0x200000 extent$Z.2=0x4000000:0x4000000" "$(extents_of $REGION)"
+	# Unbinding the region removes the dax region and the extent devices with it; the extents
+	# stay accepted and get their devices back when the region is bound again.
+	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
+	check "unbound: no dax_region$Z" test ! -e $CXL/dax_region$Z
+	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind
+	if wait_for $CXL/dax_region$Z/extent$Z.2; then ok "bound again: the devices are back"; else not_ok "bound again: the devices are back"; fi
+	expect_eq "... the same three" "extent$Z.0=0x0:0x200000 extent$Z.1=0x400000:0x200000 extent$Z.2=0x4000000:0x4000000" "$(extents_of $REGION)"
+	expect_eq "release the middle one" '{"return": {}}' "$(dc_release 4:2)"
+	settle
+	expect_eq "its device is gone, the others stay" "extent$Z.0=0x0:0x200000 extent$Z.2=0x4000000:0x4000000" "$(extents_of $REGION)"
+	expect_eq "a new extent takes the free id 1" '{"return": {}}' "$(dc_add 8:2)"
+	settle
+	expect_eq "... extent$Z.1 again" "extent$Z.0=0x0:0x200000 extent$Z.1=0x800000:0x200000 extent$Z.2=0x4000000:0x4000000" "$(extents_of $REGION)"
+	expect_eq "release it" '{"return": {}}' "$(dc_release 8:2)"
+	expect_eq "and the middle one again: QEMU refuses, it is not accepted" 1 "$(dc_release 4:2 >/dev/null; echo $?)"
+	for e in 0:2 64:64; do
 		expect_eq "extent $e of the chain was accepted" '{"return": {}}' "$(dc_release $e)"
 	done
 	settle
+	expect_eq "every extent device is gone" "" "$(extents_of $REGION)"
 
 	# A release that touches part of an extent gives back the whole extent.
 	expect_eq "add 4 MiB at 8 MiB" '{"return": {}}' "$(dc_add 8:4)"
@@ -74,6 +104,7 @@ if create_region dynamic_ram_1; then
 	sysfs_write 0x10000000 $R/size
 	sysfs_write $d $R/target0
 	sysfs_write 1 $R/commit
+	# Committed, not bound: extents are accepted, their devices come with the dax region.
 	n0=$(klog_count "not accepted: outside the region")
 	expect_eq "add 2 MiB beyond the region" '{"return": {}}' "$(dc_add 256:2)"
 	settle
@@ -83,8 +114,13 @@ if create_region dynamic_ram_1; then
 	check "... and it is not pending either" sh -c "! echo '$r' | grep -q pending"
 	expect_eq "inside the region it is accepted" '{"return": {}}' "$(dc_add 0:2)"
 	settle
+	Z=${REGION#region}
+	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind
+	if wait_for $CXL/dax_region$Z/extent$Z.0; then ok "accepted before the bind: its device comes with the dax region"; else not_ok "accepted before the bind: its device comes with the dax region"; fi
+	expect_eq "... at offset 0" "extent$Z.0=0x0:0x200000" "$(extents_of $REGION)"
 	expect_eq "... and released" '{"return": {}}' "$(dc_release 0:2)"
 	settle
+	expect_eq "released: no extent device" "" "$(extents_of $REGION)"
 	sysfs_write 0 $R/commit
 	n0=$(klog_count "not accepted: outside the region")
 	expect_eq "add to a decommitted region" '{"return": {}}' "$(dc_add 0:2)"
@@ -94,3 +130,33 @@ if create_region dynamic_ram_1; then
 	sysfs_write 0 $CXL/$d/dpa_size
 fi
 diag "kernel: $(dmesg | grep -E 'extent|Capacity' | grep -v cxl_dcd_test | tail -8)"
+
+# cxl_region unloaded under a bound DC region with an extent: the region, its dax region and the
+# extent device go, cleanly. (The device keeps the extent accepted: 16 MiB stays the host's until
+# a probe-time scan reads it back, which is not there yet.)
+if dc_region_up; then
+	Z=${REGION#region}
+	expect_eq "add 2 MiB at 16 MiB" '{"return": {}}' "$(dc_add 16:2)"
+	settle
+	expect_eq "its device" "extent$Z.0=0x1000000:0x200000" "$(extents_of $REGION)"
+fi
+# Without cxl_region the core refuses each offer (an Add DC Response accepting nothing): nothing
+# stays pending in the device, and the next offer after a reload is answered as itself.
+r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with an extent device live" || not_ok "rmmod cxl_region: $r"
+check "the region is gone" test ! -e $CXL/$REGION
+check "its dax region and extent device are gone" test ! -e $CXL/dax_region$Z
+sysfs_write 0 $CXL/$EPDEC/dpa_size
+expect_eq "add 2 MiB with no region provider" '{"return": {}}' "$(dc_add 0:2)"
+settle
+r=$(dc_release 0:2)
+check "refused by the core, not left pending ($r)" sh -c "echo '$r' | grep -q non-existing"
+wait_gone /sys/bus/cxl/drivers/cxl_region
+r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
+if dc_region_up; then
+	expect_eq "after the reload an offer is accepted" '{"return": {}}' "$(dc_add 0:2)"
+	settle
+	expect_eq "... and released" '{"return": {}}' "$(dc_release 0:2)"
+	settle
+	sysfs_write "$REGION" $CXL/$RD/delete_region
+	sysfs_write 0 $CXL/$EPDEC/dpa_size
+fi
