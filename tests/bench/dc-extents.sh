@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of scripts/bench --extents: on a DC region over the DCD device (serial 0x1), N rounds
+# of: one 2 MiB extent added from QEMU's monitor (the guest's qmp command), timed until its
+# extentZ.N device appears ("@@ADD <ms>"), then released and timed until the device is gone
+# ("@@RELEASE <ms>"); then N rounds of one add of 8 extents (the most QEMU's event log holds),
+# timed until the eighth device appears ("@@ADD8 <ms>"). 10 ms resolution (/proc/uptime); the
+# times include the QMP round trip through the serial relay.
+cd /guest || exit 1
+. ./lib.sh
+n=${1:-10}
+DCD=/machine/peripheral/cxl-dcd0
+now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+ext() { echo "{\"offset\": $(($1 * 1048576)), \"len\": 2097152}"; }
+add() { qmp "{\"execute\": \"cxl-add-dynamic-capacity\", \"arguments\": {\"path\": \"$DCD\", \"host-id\": 0, \"selection-policy\": \"prescriptive\", \"region\": 0, \"extents\": [$1]}}" >/dev/null; }
+release() { qmp "{\"execute\": \"cxl-release-dynamic-capacity\", \"arguments\": {\"path\": \"$DCD\", \"host-id\": 0, \"removal-policy\": \"prescriptive\", \"region\": 0, \"extents\": [$1]}}" >/dev/null; }
+until_present() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -lt 2000 ] || return 1; sleep 0.005; done; }
+until_gone() { i=0; while [ -e "$1" ]; do i=$((i + 1)); [ $i -lt 2000 ] || return 1; sleep 0.005; done; }
+
+dc_region_up >/tmp/up.log || { cat /tmp/up.log; exit 1; }
+Z=${REGION#region}
+D=$CXL/dax_region$Z
+r=0
+while [ $r -lt "$n" ]; do
+	t0=$(now)
+	add "$(ext 0)" || exit 1
+	until_present $D/extent$Z.0 || { echo "no extent device"; exit 1; }
+	t1=$(now)
+	release "$(ext 0)" || exit 1
+	until_gone $D/extent$Z.0 || { echo "extent device stays"; exit 1; }
+	t2=$(now)
+	echo "@@ADD $((t1 - t0))"
+	echo "@@RELEASE $((t2 - t1))"
+	r=$((r + 1))
+done
+eight="$(ext 0), $(ext 2), $(ext 4), $(ext 6), $(ext 8), $(ext 10), $(ext 12), $(ext 14)"
+r=0
+while [ $r -lt "$n" ]; do
+	t0=$(now)
+	add "$eight" || exit 1
+	until_present $D/extent$Z.7 || { echo "no eighth extent device"; exit 1; }
+	t1=$(now)
+	echo "@@ADD8 $((t1 - t0))"
+	release "$eight" || exit 1
+	until_gone $D/extent$Z.0 || exit 1
+	until_gone $D/extent$Z.7 || exit 1
+	r=$((r + 1))
+done
