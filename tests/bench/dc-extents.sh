@@ -5,7 +5,7 @@
 # extentZ.N device appears ("@@ADD <ms>"), then released and timed until the device is gone
 # ("@@RELEASE <ms>"); then N rounds of one add of 8 extents (the most QEMU's event log holds),
 # timed until the eighth device appears ("@@ADD8 <ms>"). 10 ms resolution (/proc/uptime); the
-# times include the QMP round trip through the serial relay.
+# times include the QMP round trip through the serial relay, measured alone first ("@@QMP <ms>").
 cd /guest || exit 1
 . ./lib.sh
 n=${1:-10}
@@ -18,6 +18,14 @@ until_present() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -lt 2000 ] || 
 until_gone() { i=0; while [ -e "$1" ]; do i=$((i + 1)); [ $i -lt 2000 ] || return 1; sleep 0.005; done; }
 
 dc_region_up >/tmp/up.log || { cat /tmp/up.log; exit 1; }
+# The transport alone: a QMP command that does nothing.
+r=0
+while [ $r -lt "$n" ]; do
+	t0=$(now)
+	qmp '{"execute": "query-status"}' >/dev/null || exit 1
+	echo "@@QMP $(($(now) - t0))"
+	r=$((r + 1))
+done
 Z=${REGION#region}
 D=$CXL/dax_region$Z
 r=0
