@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The demo, run in the guest by scripts/demo: a Dynamic Capacity region on the DCD device (its
-# dax region with a 0-byte seed device, as the Rust dax_cxl sets it up), then a RAM region on the
-# static CXL device, onlined by kmem; each driven by plain sysfs writes and torn down again.
+# dax region with a 0-byte seed device, as the Rust dax_cxl sets it up; capacity added and
+# released from QEMU's monitor, shown as extent devices), then a RAM region on the static CXL
+# device, onlined by kmem; each driven by plain sysfs writes and torn down again.
 . /guest/lib.sh
 
 step() { echo; echo "== $*"; }
@@ -51,6 +52,19 @@ if [ -e $CXL/$RD/create_dynamic_ram_1_region ]; then
 	echo "(no 'mapping' attribute on $DCDAX)"
 	run "echo 2 > $CXL/$DCR/interleave_ways 2>&1 || echo 'interleave_ways 2 refused: Invalid argument'"
 	run "cxl list -R -u -r $DCR"
+
+	Z=${DCR#region}
+	EXT='{"path": "/machine/peripheral/cxl-dcd0", "host-id": 0, "region": 0, "extents": [{"offset": 0, "len": 134217728}, {"offset": 268435456, "len": 33554432}]}'
+	step "The device offers capacity: two extents (128 MiB at 0, 32 MiB at 256 MiB) from QEMU's monitor, through the guest's qmp command"
+	run "qmp '{\"execute\": \"cxl-add-dynamic-capacity\", \"arguments\": {\"selection-policy\": \"prescriptive\", ${EXT#\{}}'"
+	wait_for $CXL/dax_region$Z/extent$Z.1 || { echo "FAILED: no extent devices"; exit 1; }
+	step "cxl_region read the DC event log, accepted both (Add DC Response) and shows them under dax_region$Z"
+	run "ls -d $CXL/dax_region$Z/extent*"
+	run "grep . $CXL/dax_region$Z/extent$Z.*/offset $CXL/dax_region$Z/extent$Z.*/length"
+	step "The device asks for them back (Release Capacity); cxl_region answers with Release DC"
+	run "qmp '{\"execute\": \"cxl-release-dynamic-capacity\", \"arguments\": {\"removal-policy\": \"prescriptive\", ${EXT#\{}}'"
+	i=0; while [ -e $CXL/dax_region$Z/extent$Z.0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	run "ls -d $CXL/dax_region$Z/extent* 2>/dev/null || echo '(no extent left)'"
 
 	step "Tear the DC region down"
 	run "echo $DCR > /sys/bus/cxl/drivers/cxl_region/unbind"
