@@ -515,7 +515,7 @@ unsafe extern "C" fn region_release(dev: *mut bindings::device) {
     let types = unsafe { DeviceTypes::of_region(dev) };
     // SAFETY: `dev` is embedded in a region allocated by `Region::alloc`, released once.
     unsafe { Region::release(dev) };
-    types.live.fetch_sub(1, Release);
+    types.uncount();
 }
 
 /// The release of a `cxl_dax_region` device.
@@ -528,5 +528,5 @@ unsafe extern "C" fn dax_region_release(dev: *mut bindings::device) {
     let types = unsafe { DeviceTypes::of_dax_region(dev) };
     // SAFETY: `dev` is embedded in a dax region allocated by `Region::add_dax_region`.
     unsafe { Region::release_dax_region(dev) };
-    types.live.fetch_sub(1, Release);
+    types.uncount();
 }

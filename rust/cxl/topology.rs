@@ -442,18 +442,27 @@ impl Memdev {
     /// The DPA range `[start, end)` of partition `part`, `None` if there is no such partition;
     /// `-ENODEV` once the memdev has lost its device state.
     pub(crate) fn part_range(&self, part: i32) -> Result<Option<(u64, u64)>> {
+        self.with_part(part, |p| (p.res.start, p.res.end.wrapping_add(1)))
+    }
+
+    /// `f` of partition `part` (a copy, read under the memdev lock), `None` if there is no such
+    /// partition; `-ENODEV` once the memdev has lost its device state.
+    fn with_part<R>(
+        &self,
+        part: i32,
+        f: impl FnOnce(&c::cxl_dpa_partition) -> R,
+    ) -> Result<Option<R>> {
         self.with_state(|cxlds| {
             let Ok(part) = usize::try_from(part) else {
                 return Ok(None);
             };
             // SAFETY: `with_state` passes the live device state; `nr_partitions` bounds `part`
             // and the partitions do not change after probe.
-            Ok(unsafe {
-                (part < (*cxlds).nr_partitions as usize).then(|| {
-                    let res = (*cxlds).part[part].res;
-                    (res.start, res.end.wrapping_add(1))
-                })
-            })
+            let p = unsafe {
+                (part < (*cxlds).nr_partitions as usize)
+                    .then(|| ptr::read(&raw const (*cxlds).part[part]))
+            };
+            Ok(p.as_ref().map(f))
         })
     }
 
@@ -504,16 +513,7 @@ impl Memdev {
     /// The mode of partition `part`, `None` if there is no such partition; `-ENODEV` once the
     /// memdev has lost its device state.
     pub(crate) fn part_mode(&self, part: i32) -> Result<Option<u32>> {
-        self.with_state(|cxlds| {
-            let Ok(part) = usize::try_from(part) else {
-                return Ok(None);
-            };
-            // SAFETY: `with_state` passes the live device state; `nr_partitions` bounds `part`
-            // and does not change after probe.
-            Ok(unsafe {
-                (part < (*cxlds).nr_partitions as usize).then(|| (*cxlds).part[part].mode)
-            })
-        })
+        self.with_part(part, |p| p.mode)
     }
 }
 

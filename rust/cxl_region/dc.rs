@@ -201,32 +201,33 @@ pub(crate) fn region_reset(r: &Region, _: &RegionWrite) {
 
 /// The `dax_regionZ` of a bound DC region is there: the accepted extents get their devices.
 pub(crate) fn dax_region_added(r: &Region, dax: ARef<DaxRegionDev>) {
-    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
-        return;
-    };
-    let mut st = dc.lock();
-    let id = r.id();
-    if let Some(reg) = st.regions.iter_mut().find(|x| x.region_id == id) {
+    with_region(r, |reg| {
         reg.dax = Some(dax);
         for i in 0..reg.extents.len() {
             reg.add_device(i);
         }
-    }
+    });
 }
 
 /// The `dax_regionZ` of a DC region is about to go (its driver unbinds): the extent devices go
 /// first. The extents stay accepted.
 pub(crate) fn dax_region_gone(r: &Region) {
-    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
-        return;
-    };
-    let mut st = dc.lock();
-    let id = r.id();
-    if let Some(reg) = st.regions.iter_mut().find(|x| x.region_id == id) {
+    with_region(r, |reg| {
         for h in reg.extents.iter_mut() {
             h.dev = None;
         }
         reg.dax = None;
+    });
+}
+
+/// Runs `f` on the DC state of `r`, if it is a committed DC region.
+fn with_region(r: &Region, f: impl FnOnce(&mut DcRegion)) {
+    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
+        return;
+    };
+    let id = r.id();
+    if let Some(reg) = dc.lock().regions.iter_mut().find(|x| x.region_id == id) {
+        f(reg);
     }
 }
 

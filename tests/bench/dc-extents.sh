@@ -9,11 +9,9 @@
 cd /guest || exit 1
 . ./lib.sh
 n=${1:-10}
-DCD=/machine/peripheral/cxl-dcd0
 now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
-ext() { echo "{\"offset\": $(($1 * 1048576)), \"len\": 2097152}"; }
-add() { qmp "{\"execute\": \"cxl-add-dynamic-capacity\", \"arguments\": {\"path\": \"$DCD\", \"host-id\": 0, \"selection-policy\": \"prescriptive\", \"region\": 0, \"extents\": [$1]}}" >/dev/null; }
-release() { qmp "{\"execute\": \"cxl-release-dynamic-capacity\", \"arguments\": {\"path\": \"$DCD\", \"host-id\": 0, \"removal-policy\": \"prescriptive\", \"region\": 0, \"extents\": [$1]}}" >/dev/null; }
+add() { dc_capacity add cxl-dcd0 "$1" >/dev/null; }
+release() { dc_capacity release cxl-dcd0 "$1" >/dev/null; }
 until_present() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -lt 2000 ] || return 1; sleep 0.005; done; }
 until_gone() { i=0; while [ -e "$1" ]; do i=$((i + 1)); [ $i -lt 2000 ] || return 1; sleep 0.005; done; }
 
@@ -31,17 +29,17 @@ D=$CXL/dax_region$Z
 r=0
 while [ $r -lt "$n" ]; do
 	t0=$(now)
-	add "$(ext 0)" || exit 1
+	add 0:2 || exit 1
 	until_present $D/extent$Z.0 || { echo "no extent device"; exit 1; }
 	t1=$(now)
-	release "$(ext 0)" || exit 1
+	release 0:2 || exit 1
 	until_gone $D/extent$Z.0 || { echo "extent device stays"; exit 1; }
 	t2=$(now)
 	echo "@@ADD $((t1 - t0))"
 	echo "@@RELEASE $((t2 - t1))"
 	r=$((r + 1))
 done
-eight="$(ext 0), $(ext 2), $(ext 4), $(ext 6), $(ext 8), $(ext 10), $(ext 12), $(ext 14)"
+eight="0:2 2:2 4:2 6:2 8:2 10:2 12:2 14:2"
 r=0
 while [ $r -lt "$n" ]; do
 	t0=$(now)

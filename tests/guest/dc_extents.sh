@@ -4,31 +4,11 @@
 # (Release DC). The device is the witness: QEMU releases only extents the host accepted ("cannot
 # release extent with pending DPA range" while unanswered, an error when never accepted).
 NO_OBS=1
-DCD=/machine/peripheral/cxl-dcd0
-MIB=1048576
-
-# extents_json "OFF:LEN ..." (MiB): the QMP extents list.
-extents_json() {
-	local sep= out= e
-	for e in $1; do
-		out="$out$sep{\"offset\": $((${e%%:*} * MIB)), \"len\": $((${e##*:} * MIB))}"
-		sep=", "
-	done
-	echo "[$out]"
-}
-dc_add() { qmp "{\"execute\": \"cxl-add-dynamic-capacity\", \"arguments\": {\"path\": \"$DCD\", \"host-id\": 0, \"selection-policy\": \"prescriptive\", \"region\": 0, \"extents\": $(extents_json "$1")}}"; }
-dc_release() { qmp "{\"execute\": \"cxl-release-dynamic-capacity\", \"arguments\": {\"path\": \"$DCD\", \"host-id\": 0, \"removal-policy\": \"prescriptive\", \"region\": 0, \"extents\": $(extents_json "$1")}}"; }
+dc_add() { dc_capacity add cxl-dcd0 "$1"; }
+dc_release() { dc_capacity release cxl-dcd0 "$1"; }
 # settle: the event thread answers asynchronously.
 settle() { sleep 1; }
 klog_count() { dmesg | grep -c "$1" || true; }
-# extents_of REGION: "offset:length" of each extent device under its dax region, by id.
-extents_of() {
-	local d id=${1#region} out=
-	for d in $(ls -d $CXL/dax_region$id/extent$id.* 2>/dev/null | sort -t. -k2 -n); do
-		out="$out ${d##*/}=$(cat $d/offset):$(cat $d/length)"
-	done
-	echo "${out# }"
-}
 
 if dc_region_up; then
 	Z=${REGION#region}

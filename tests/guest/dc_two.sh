@@ -3,36 +3,22 @@
 # each device's capacity lands in its own region, as its own extent devices, and goes back
 # without touching the other's.
 NO_OBS=1
-MIB=1048576
-dc() { # add|release DEVICE OFF LEN (MiB)
-	local cmd=$1 pol=selection-policy
-	[ "$cmd" = add ] || pol=removal-policy
-	qmp "{\"execute\": \"cxl-$cmd-dynamic-capacity\", \"arguments\": {\"path\": \"/machine/peripheral/$2\", \"host-id\": 0, \"$pol\": \"prescriptive\", \"region\": 0, \"extents\": [{\"offset\": $(($3 * MIB)), \"len\": $(($4 * MIB))}]}}"
-}
-extents_of() { # REGION: "name=offset:length ..."
-	local d id=${1#region} out=
-	for d in $(ls -d $CXL/dax_region$id/extent$id.* 2>/dev/null | sort -t. -k2 -n); do
-		out="$out ${d##*/}=$(cat $d/offset):$(cat $d/length)"
-	done
-	echo "${out# }"
-}
-
 if region_up dynamic_ram_1 0x1; then
 	A=$REGION AEP=$EPDEC
 	if region_up dynamic_ram_1 0x4; then
 		B=$REGION BEP=$EPDEC
-		expect_eq "cxl-dcd0 offers 4 MiB at 0" '{"return": {}}' "$(dc add cxl-dcd0 0 4)"
-		expect_eq "cxl-dcd1 offers 8 MiB at 64 MiB" '{"return": {}}' "$(dc add cxl-dcd1 64 8)"
+		expect_eq "cxl-dcd0 offers 4 MiB at 0" '{"return": {}}' "$(dc_capacity add cxl-dcd0 0:4)"
+		expect_eq "cxl-dcd1 offers 8 MiB at 64 MiB" '{"return": {}}' "$(dc_capacity add cxl-dcd1 64:8)"
 		sleep 1
 		expect_eq "$A holds cxl-dcd0's extent only" "extent${A#region}.0=0x0:0x400000" "$(extents_of $A)"
 		expect_eq "$B holds cxl-dcd1's extent only" "extent${B#region}.0=0x4000000:0x800000" "$(extents_of $B)"
-		expect_eq "cxl-dcd0 takes its extent back" '{"return": {}}' "$(dc release cxl-dcd0 0 4)"
+		expect_eq "cxl-dcd0 takes its extent back" '{"return": {}}' "$(dc_capacity release cxl-dcd0 0:4)"
 		sleep 1
 		expect_eq "$A has none left" "" "$(extents_of $A)"
 		expect_eq "$B keeps its extent" "extent${B#region}.0=0x4000000:0x800000" "$(extents_of $B)"
-		r=$(dc release cxl-dcd1 0 4)
+		r=$(dc_capacity release cxl-dcd1 0:4)
 		check "cxl-dcd1 never had 0-4 MiB accepted: QEMU refuses its release ($r)" sh -c "echo '$r' | grep -q error"
-		expect_eq "cxl-dcd1 takes its extent back" '{"return": {}}' "$(dc release cxl-dcd1 64 8)"
+		expect_eq "cxl-dcd1 takes its extent back" '{"return": {}}' "$(dc_capacity release cxl-dcd1 64:8)"
 		sleep 1
 		expect_eq "$B has none left" "" "$(extents_of $B)"
 		sysfs_write "$B" $CXL/$RD/delete_region

@@ -311,3 +311,26 @@ decoder_id() {
 	ep=$(basename "$(readlink -f $CXL/$1/..)")
 	echo "mem(serial $(cat $CXL/$ep/uport/serial 2>/dev/null)).decoder.${1##*.}"
 }
+
+# dc_capacity add|release DEVICE "OFF:LEN ..." (MiB): cxl-add- or cxl-release-dynamic-capacity of
+# these extents in DC region 0 of /machine/peripheral/DEVICE (prescriptive), through the guest's
+# qmp command. Prints QEMU's reply; the status is qmp's (1 on an error reply).
+dc_capacity() {
+	local pol=selection-policy sep= ext= e
+	[ "$1" = add ] || pol=removal-policy
+	for e in $3; do
+		ext="$ext$sep{\"offset\": $((${e%%:*} * 1048576)), \"len\": $((${e##*:} * 1048576))}"
+		sep=", "
+	done
+	qmp "{\"execute\": \"cxl-$1-dynamic-capacity\", \"arguments\": {\"path\": \"/machine/peripheral/$2\", \"host-id\": 0, \"$pol\": \"prescriptive\", \"region\": 0, \"extents\": [$ext]}}"
+}
+
+# extents_of REGION: "extentZ.N=offset:length ..." of the extent devices under the region's dax
+# region, by id; empty when there are none.
+extents_of() {
+	local d id=${1#region} out=
+	for d in $(ls -d $CXL/dax_region$id/extent$id.* 2>/dev/null | sort -t. -k2 -n); do
+		out="$out ${d##*/}=$(cat $d/offset):$(cat $d/length)"
+	done
+	echo "${out# }"
+}
