@@ -326,7 +326,19 @@ impl Pending {
 
     /// Whether an open chain has waited too long for its next record at `now_ms`.
     pub(crate) fn stalled(&self, now_ms: u64) -> bool {
-        !self.is_empty() && now_ms.saturating_sub(self.last_ms) >= CHAIN_TIMEOUT_MS
+        self.stalls_in(Some(now_ms)) == Some(0)
+    }
+
+    /// In how many ms after `now_ms` the chain stalls (0: it has), `None` when it is empty.
+    /// `None` for `now_ms` asks for every open chain to count as stalled.
+    pub(crate) fn stalls_in(&self, now_ms: Option<u64>) -> Option<u64> {
+        if self.is_empty() {
+            return None;
+        }
+        let Some(now) = now_ms else {
+            return Some(0);
+        };
+        Some(CHAIN_TIMEOUT_MS.saturating_sub(now.saturating_sub(self.last_ms)))
     }
 
     /// Whether nothing is collected.
@@ -553,6 +565,122 @@ impl ExtentList {
     pub(crate) fn extent(b: &[u8], i: usize) -> Extent {
         Extent::parse(b, EXTENT_LIST_HDR_LEN + i * EXTENT_LEN)
     }
+}
+
+/// The most extents a device may list for the host; a longer list is refused as implausible (it
+/// would be read a page at a time under `cxl_rwsem.region`).
+pub(crate) const MAX_LISTED: u32 = 4096;
+/// How often reading the list starts over because the device changed it meanwhile.
+pub(crate) const MAX_LIST_RESTARTS: u32 = 8;
+
+/// Why reading a whole extent list failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ScanError {
+    /// A page of output refused by [`ExtentList::parse`].
+    Page(ListError),
+    /// The device lists more than [`MAX_LISTED`] extents.
+    TooMany,
+    /// The device returned no extent while the list has more.
+    NoProgress,
+    /// The list kept changing: [`MAX_LIST_RESTARTS`] restarts.
+    Unstable,
+}
+
+/// What one page of a [`ListScan`] gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Page {
+    /// The page's first `n` extents ([`ExtentList::extent`]) are the next ones of the list.
+    Extents(usize),
+    /// The list changed (its generation or total): drop what was read, the scan starts over.
+    Restart,
+}
+
+/// Reading the device's whole extent list, one Get DC Extent List at a time: each page must
+/// belong to the same generation and total as the first, else the scan starts over.
+pub(crate) struct ListScan {
+    per_page: u32,
+    next: u32,
+    head: Option<(u32, u32)>,
+    restarts: u32,
+}
+
+impl ListScan {
+    /// A scan whose output pages hold at most `payload_max` bytes.
+    pub(crate) fn new(payload_max: usize) -> Self {
+        let per = payload_max.saturating_sub(EXTENT_LIST_HDR_LEN) / EXTENT_LEN;
+        Self {
+            per_page: u32::try_from(per).unwrap_or(u32::MAX),
+            next: 0,
+            head: None,
+            restarts: 0,
+        }
+    }
+
+    /// The input of the next Get DC Extent List (extent count, start index), `None` once the list
+    /// is read whole.
+    pub(crate) fn request(&self) -> Option<[u8; 8]> {
+        if matches!(self.head, Some((total, _)) if self.next >= total) {
+            return None;
+        }
+        let mut b = [0u8; 8];
+        b[..4].copy_from_slice(&self.per_page.to_le_bytes());
+        b[4..].copy_from_slice(&self.next.to_le_bytes());
+        Some(b)
+    }
+
+    /// Takes the output `b` of the last [`ListScan::request`].
+    pub(crate) fn take(&mut self, b: &[u8]) -> Result<Page, ScanError> {
+        let l = ExtentList::parse(b, self.per_page, self.next).map_err(ScanError::Page)?;
+        if l.total > MAX_LISTED {
+            return Err(ScanError::TooMany);
+        }
+        match self.head {
+            None => self.head = Some((l.total, l.generation)),
+            Some(head) if head != (l.total, l.generation) => {
+                self.restarts += 1;
+                if self.restarts > MAX_LIST_RESTARTS {
+                    return Err(ScanError::Unstable);
+                }
+                self.head = None;
+                self.next = 0;
+                return Ok(Page::Restart);
+            }
+            Some(_) => {}
+        }
+        if l.returned == 0 && self.next < l.total {
+            return Err(ScanError::NoProgress);
+        }
+        // parse() checked next + returned <= total.
+        self.next += l.returned;
+        Ok(Page::Extents(l.returned as usize))
+    }
+}
+
+/// What a region committing makes of an extent its device lists as the host's: `None` when the
+/// extent lies wholly outside the region's DPA range (another region's, or no region's); else
+/// whether the region takes it. `acc` knows the device's accepted extents, the ones taken so far
+/// included (overlap), and the tags of the other regions: the members of a tag group are listed
+/// one by one, so the region's own group must not count as in use.
+pub(crate) fn check_listed(
+    e: &Extent,
+    w: &Window,
+    acc: &impl Accepted,
+) -> Option<Result<(), Reject>> {
+    if let Some(end) = e.end() {
+        if e.length != 0 && (end <= w.dpa_start || e.start >= w.dpa_end) {
+            return None;
+        }
+    }
+    Some(check_extent(e, w.partition, w).and_then(|()| {
+        // end() is Some: check_extent() refused an overflow.
+        if acc.overlaps(e.start, e.end().unwrap_or(u64::MAX)) {
+            return Err(Reject::Overlap);
+        }
+        if e.tagged() && acc.tag_in_use(&e.tag) {
+            return Err(Reject::TagInUse);
+        }
+        Ok(())
+    }))
 }
 
 #[cfg(test)]
@@ -840,9 +968,19 @@ mod tests {
         assert_eq!(p.dropped(), 5);
         assert!(!p.stalled(MAX_PENDING as u64 + CHAIN_TIMEOUT_MS - 1));
         assert!(p.stalled(MAX_PENDING as u64 + 4 + CHAIN_TIMEOUT_MS));
+        // The last record came at 104: the timer looks again when the rest of the 20 s is over.
+        assert_eq!(p.stalls_in(Some(1104)), Some(CHAIN_TIMEOUT_MS - 1000));
+        assert_eq!(p.stalls_in(Some(104 + CHAIN_TIMEOUT_MS)), Some(0));
+        assert_eq!(
+            p.stalls_in(Some(0)),
+            Some(CHAIN_TIMEOUT_MS),
+            "a clock read before the record"
+        );
+        assert_eq!(p.stalls_in(None), Some(0), "shutdown ends every open chain");
         p.clear();
         assert!(p.is_empty());
         assert!(!p.stalled(u64::MAX));
+        assert_eq!(p.stalls_in(None), None);
     }
 
     #[test]
@@ -980,5 +1118,194 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A device's extent list behind Get DC Extent List, with a hook that may change it between
+    /// pages (as a device would), and the pages it was asked for.
+    struct Device {
+        list: Vec<Extent>,
+        generation: u32,
+        payload: usize,
+        asked: Vec<(u32, u32)>,
+    }
+
+    impl Device {
+        fn new(n: usize, payload: usize) -> Self {
+            Self {
+                list: (0..n as u64)
+                    .map(|i| ext(0x1000_0000 + i * 2 * MIB, 2 * MIB))
+                    .collect(),
+                generation: 1,
+                payload,
+                asked: Vec::new(),
+            }
+        }
+
+        /// The output for input `req`, as the specification has the device build it.
+        fn answer(&mut self, req: &[u8; 8]) -> Vec<u8> {
+            let (count, start) = (le32(req, 0), le32(req, 4));
+            self.asked.push((count, start));
+            let room = (self.payload - EXTENT_LIST_HDR_LEN) / EXTENT_LEN;
+            let total = self.list.len() as u32;
+            let n = count.min(total.saturating_sub(start)).min(room as u32);
+            let mut b = std::vec![0u8; EXTENT_LIST_HDR_LEN + n as usize * EXTENT_LEN];
+            b[..4].copy_from_slice(&n.to_le_bytes());
+            b[4..8].copy_from_slice(&total.to_le_bytes());
+            b[8..12].copy_from_slice(&self.generation.to_le_bytes());
+            for k in 0..n as usize {
+                let e = &self.list[start as usize + k];
+                let off = EXTENT_LIST_HDR_LEN + k * EXTENT_LEN;
+                b[off..off + 8].copy_from_slice(&e.start.to_le_bytes());
+                b[off + 8..off + 16].copy_from_slice(&e.length.to_le_bytes());
+                b[off + 16..off + 32].copy_from_slice(&e.tag);
+                b[off + 32..off + 34].copy_from_slice(&e.seq.to_le_bytes());
+            }
+            b
+        }
+    }
+
+    /// Reads the whole list as `dc.rs` does; `between` runs after each page.
+    fn scan(
+        d: &mut Device,
+        mut between: impl FnMut(&mut Device, usize),
+    ) -> Result<Vec<Extent>, ScanError> {
+        let mut s = ListScan::new(d.payload);
+        let mut out = Vec::new();
+        let mut pages = 0;
+        while let Some(req) = s.request() {
+            let b = d.answer(&req);
+            match s.take(&b)? {
+                Page::Extents(n) => out.extend((0..n).map(|i| ExtentList::extent(&b, i))),
+                Page::Restart => out.clear(),
+            }
+            pages += 1;
+            assert!(pages < 10_000, "the scan must end");
+            between(d, pages);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn an_extent_list_is_read_whole_a_page_at_a_time() {
+        // 2048-byte payloads hold 50 extents: 120 extents take three pages.
+        let mut d = Device::new(120, 2048);
+        assert_eq!(scan(&mut d, |_, _| {}), Ok(d.list.clone()));
+        assert_eq!(d.asked, std::vec![(50, 0), (50, 50), (50, 100)]);
+        let mut empty = Device::new(0, 2048);
+        assert_eq!(scan(&mut empty, |_, _| {}), Ok(Vec::new()));
+        assert_eq!(empty.asked.len(), 1);
+    }
+
+    #[test]
+    fn a_list_that_changes_during_the_scan_is_read_again_from_the_start() {
+        // The generation changes after the first page: the scan starts over and returns the new
+        // list, not a mix.
+        let mut d = Device::new(120, 2048);
+        let got = scan(&mut d, |d, page| {
+            if page == 1 {
+                d.list.remove(0);
+                d.generation += 1;
+            }
+        });
+        assert_eq!(got, Ok(d.list.clone()));
+        assert_eq!(d.asked.first(), Some(&(50, 0)));
+        assert_eq!(d.asked[2], (50, 0), "restarted at index 0");
+        // A device that only changes its total (a generation it never bumps) is caught too.
+        let mut d = Device::new(120, 2048);
+        let got = scan(&mut d, |d, page| {
+            if page == 1 {
+                d.list.push(ext(0x2000_0000, 2 * MIB));
+            }
+        });
+        assert_eq!(got, Ok(d.list.clone()));
+        // One that never settles is given up on.
+        let mut d = Device::new(120, 2048);
+        let got = scan(&mut d, |d, _| d.generation += 1);
+        assert_eq!(got, Err(ScanError::Unstable));
+        // Each try: a first page, then one that shows the change.
+        assert_eq!(d.asked.len() as u32, 2 * (MAX_LIST_RESTARTS + 1));
+    }
+
+    #[test]
+    fn hostile_extent_list_headers_are_refused() {
+        let mut s = ListScan::new(2048);
+        assert_eq!(
+            s.take(&list(0, MAX_LISTED + 1, 1, 0)),
+            Err(ScanError::TooMany)
+        );
+        let mut s = ListScan::new(2048);
+        assert_eq!(s.take(&list(0, 5, 1, 0)), Err(ScanError::NoProgress));
+        let mut s = ListScan::new(2048);
+        assert_eq!(
+            s.take(&list(51, 60, 1, 51)),
+            Err(ScanError::Page(ListError::BadCount)),
+            "more than asked for"
+        );
+        let mut s = ListScan::new(2048);
+        assert_eq!(s.take(&list(2, 5, 1, 2)), Ok(Page::Extents(2)));
+        assert_eq!(
+            s.take(&list(4, 5, 1, 4)),
+            Err(ScanError::Page(ListError::BadTotal)),
+            "past the total"
+        );
+        // Random headers and bodies: an error or progress, never a panic or an endless scan.
+        let mut rng = Rng(0x11572);
+        for case in 0..20_000 {
+            let mut s = ListScan::new(16 + 40 * (rng.next() % 60) as usize);
+            let mut pages = 0;
+            while s.request().is_some() {
+                let room = (rng.next() % 8) as usize;
+                let b = list(
+                    (rng.next() % 10) as u32,
+                    (rng.next() % 24) as u32,
+                    (rng.next() % 2) as u32,
+                    room,
+                );
+                // Half the pages cut short.
+                let len = if rng.next() % 2 == 0 {
+                    b.len()
+                } else {
+                    (rng.next() as usize) % (b.len() + 1)
+                };
+                if s.take(&b[..len]).is_err() {
+                    break;
+                }
+                pages += 1;
+                assert!(pages < 1_000, "seed 0x11572 case {case}: the scan must end");
+            }
+        }
+    }
+
+    #[test]
+    fn listed_extents_are_taken_only_when_they_obey_the_rules() {
+        let st = State {
+            ranges: std::vec![(0x1100_0000, 0x1120_0000)],
+            tags: std::vec![[2; 16]],
+        };
+        let take = |e: Extent| check_listed(&e, &W, &st);
+        assert_eq!(take(ext(0x1000_0000, 2 * MIB)), Some(Ok(())));
+        assert_eq!(take(ext(0x2000_0000, 2 * MIB)), None, "another region's");
+        assert_eq!(take(ext(0x0800_0000, 2 * MIB)), None, "below the region");
+        assert_eq!(
+            take(ext(0x1ff0_0000, 2 * MIB)),
+            Some(Err(Reject::OutsideRegion)),
+            "straddles the region's end"
+        );
+        assert_eq!(
+            take(ext(0x1010_0000, 2 * MIB)),
+            Some(Err(Reject::Misaligned))
+        );
+        assert_eq!(take(ext(0x1100_0000, 2 * MIB)), Some(Err(Reject::Overlap)));
+        assert_eq!(take(ext(0x1000_0000, 0)), Some(Err(Reject::Empty)));
+        assert_eq!(
+            take(ext(u64::MAX - MIB, 2 * MIB)),
+            Some(Err(Reject::Overflow))
+        );
+        assert_eq!(
+            take(tagged(0x1000_0000, 2 * MIB, 2, 0)),
+            Some(Err(Reject::TagInUse)),
+            "another region's tag"
+        );
+        assert_eq!(take(tagged(0x1000_0000, 2 * MIB, 3, 1)), Some(Ok(())));
     }
 }

@@ -63,6 +63,10 @@ pub(crate) trait Provider: 'static {
     /// A record of a device's Dynamic Capacity event log (`record`, `extent::RECORD_LEN` bytes),
     /// from the device's event thread.
     fn dc_event(dc: &Mutex<Self::Dc>, mds: &MemdevState, record: &[u8]);
+
+    /// No more Dynamic Capacity events will come: end what is in flight (timers, open chains).
+    /// The state stays reachable through [`dc_state`] until this returns.
+    fn dc_shutdown(dc: &Mutex<Self::Dc>);
 }
 
 /// The device types of the provider's devices and the count of those not yet released.
@@ -372,6 +376,7 @@ impl<P: Provider> PinnedDrop for Registration<P> {
             c::cxl_region_provider_unregister(self.ops.get());
         }
         // No more Dynamic Capacity events (unregistering waited for those in flight).
+        P::dc_shutdown(&self.dc);
         DC.store(0, Release);
         // The device types and their release callbacks must outlive every device of theirs.
         // Each release uncounts its device as the last thing it does; `free_module()` then waits

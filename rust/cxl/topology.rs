@@ -20,7 +20,7 @@ use core::ptr::{self, NonNull};
 use kernel::{
     bindings,
     error::to_result,
-    ffi::c_void,
+    ffi::{c_int, c_void},
     prelude::*,
     str::CStr,
     sync::aref::{ARef, AlwaysRefCounted},
@@ -439,6 +439,41 @@ impl Memdev {
         self.raw() as usize
     }
 
+    /// The memdev on the CXL bus whose [`Memdev::id`] is `id`, held; `None` once it is gone.
+    pub(crate) fn find(id: usize) -> Option<ARef<Memdev>> {
+        /// `bus_find_device()` match: the memdev at address `data`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the bus walk with a live device of the CXL bus.
+        unsafe extern "C" fn matches(dev: *mut bindings::device, data: *const c_void) -> c_int {
+            // SAFETY: Per the function's contract.
+            if !unsafe { c::is_cxl_memdev(dev) } {
+                return 0;
+            }
+            // SAFETY: A memdev embeds its device as `dev`; only the address is computed.
+            let md = unsafe { kernel::container_of!(dev, c::cxl_memdev, dev) };
+            c_int::from(core::ptr::eq(md.cast_const().cast::<c_void>(), data))
+        }
+        // SAFETY: The bus is registered; `matches` only compares addresses.
+        let dev = unsafe {
+            bindings::bus_find_device(
+                (&raw const c::cxl_bus_type).cast(),
+                ptr::null_mut(),
+                id as *const c_void,
+                Some(matches),
+            )
+        };
+        if dev.is_null() {
+            return None;
+        }
+        // SAFETY: `matches` accepted it: a memdev, which embeds its device as `dev`.
+        let md = unsafe { kernel::container_of!(dev, c::cxl_memdev, dev) };
+        let md = NonNull::new(md.cast::<Memdev>())?;
+        // SAFETY: The count `bus_find_device` took is handed to the `ARef`.
+        Some(unsafe { ARef::from_raw(md) })
+    }
+
     /// The DPA range `[start, end)` of partition `part`, `None` if there is no such partition;
     /// `-ENODEV` once the memdev has lost its device state.
     pub(crate) fn part_range(&self, part: i32) -> Result<Option<(u64, u64)>> {
@@ -500,13 +535,21 @@ impl Memdev {
     /// upstream `store_targetN()`): its device state (`-ENODEV` once shut down) and Dynamic
     /// Capacity support (`-EINVAL`).
     pub(crate) fn check_dcd(&self) -> Result {
+        self.with_dc(|_| Ok(()))
+    }
+
+    /// Runs `f` on the memdev's [`MemdevState`] while it cannot be shut down (`-ENODEV` once it
+    /// is), if the device has Dynamic Capacity (`-EINVAL` if not).
+    pub(crate) fn with_dc<R>(&self, f: impl FnOnce(&MemdevState) -> Result<R>) -> Result<R> {
         self.with_state(|cxlds| {
             // SAFETY: `with_state` passes the live device state.
-            if unsafe { glue::rcxl_dcd_supported(cxlds.cast()) } {
-                Ok(())
-            } else {
-                Err(EINVAL)
+            if !unsafe { glue::rcxl_dcd_supported(cxlds.cast()) } {
+                return Err(EINVAL);
             }
+            // SAFETY: A device with Dynamic Capacity is a memory device, whose state is the first
+            // field of its `struct cxl_memdev_state`; `with_state` keeps it (and the bound
+            // device) alive for the call.
+            f(unsafe { MemdevState::from_raw(cxlds.cast()) })
         })
     }
 
@@ -636,6 +679,19 @@ impl EndpointDecoder {
         let res = field!(self, dpa_res);
         // SAFETY: `dpa_res` is guarded by `cxl_rwsem.dpa`, held.
         (!res.is_null()).then(|| unsafe { ((*res).start, (*res).end.wrapping_add(1)) })
+    }
+}
+
+// SAFETY: A memdev is counted by its device's reference count.
+unsafe impl AlwaysRefCounted for Memdev {
+    fn inc_ref(&self) {
+        // SAFETY: The memdev is live, so its device has a non-zero count.
+        unsafe { bindings::get_device(&raw mut (*self.raw()).dev) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a count on the live memdev.
+        unsafe { bindings::put_device(&raw mut (*obj.as_ref().raw()).dev) };
     }
 }
 

@@ -158,6 +158,10 @@ impl Provider for RegionProvider {
     fn dc_event(dc: &kernel::sync::Mutex<dc::DcState>, mds: &topology::MemdevState, record: &[u8]) {
         dc::event(dc, mds, record);
     }
+
+    fn dc_shutdown(dc: &kernel::sync::Mutex<dc::DcState>) {
+        dc::shutdown(dc);
+    }
 }
 
 /// `create_region_store()` and `__create_region()`: the compare-and-exchange naming protocol.

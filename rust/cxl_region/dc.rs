@@ -12,7 +12,8 @@
 //!
 //! A DC region enters the state when it is committed and leaves it when its decode is reset
 //! (decommit, target detach, delete, unload). The device keeps the extents accepted into it:
-//! they are the host's until the device asks for them back.
+//! they are the host's until the device asks for them back, and a DC region committed later over
+//! their DPA range reads them back (Get DC Extent List) and takes them.
 //!
 //! # Locking
 //!
@@ -21,19 +22,25 @@
 //! mailbox commands with both held: the answer and the state change are one step.
 
 use crate::cxl::{
-    extent::{self, Accepted, Chain, EventKind, Extent, Pending, Record, Reject, Window},
+    extent::{
+        self, Accepted, Chain, EventKind, Extent, ExtentList, ListScan, Page, Pending, Record,
+        Reject, Window,
+    },
     extent_dev::{self, ExtentDev},
     provider::dc_state,
     region::{DaxRegionDev, PartMode, Region, RegionRead, RegionWrite},
-    topology::{DpaRead, MemdevState},
+    topology::{DpaRead, Memdev, MemdevState},
+    work,
 };
 use crate::RegionProvider;
 use kernel::{
     prelude::*,
-    sync::{aref::ARef, Mutex},
-    time::{ClockSource, Monotonic}, //
+    sync::{aref::ARef, Arc, Mutex},
+    time::{msecs_to_jiffies, ClockSource, Monotonic},
+    workqueue::{self, impl_has_delayed_work, new_delayed_work, DelayedWork, WorkItem},
 };
 
+const GET_DC_EXTENT_LIST: u16 = 0x4801;
 const ADD_DC_RESPONSE: u16 = 0x4802;
 const RELEASE_DC: u16 = 0x4803;
 
@@ -48,7 +55,7 @@ struct Held {
 struct DcRegion {
     region_id: i32,
     memdev: usize,
-    /// The region's window; the block size is the device's, filled in per event.
+    /// The region's window.
     window: Window,
     extents: KVec<Held>,
     /// The region's `dax_regionZ` while its driver is bound: the parent of the extent devices.
@@ -106,21 +113,133 @@ struct DcChain {
 pub(crate) struct DcState {
     regions: KVec<DcRegion>,
     chains: KVec<DcChain>,
+    /// Armed while a chain is open; made the first time one is.
+    timer: Option<Arc<StallTimer>>,
 }
 
-/// The accepted extents of every region, as `extent::judge` asks about them for a device.
+/// Looks at the open chains once their device has been silent for
+/// [`extent::CHAIN_TIMEOUT_MS`]: a stalled chain is dropped and answered with an Add DC Response
+/// that accepts nothing, so that the device does not keep its capacity pending.
+#[pin_data]
+pub(crate) struct StallTimer {
+    #[pin]
+    work: DelayedWork<StallTimer>,
+}
+
+impl_has_delayed_work! {
+    impl HasDelayedWork<Self> for StallTimer { self.work }
+}
+
+impl WorkItem for StallTimer {
+    type Pointer = Arc<StallTimer>;
+
+    fn run(this: Arc<StallTimer>) {
+        let Some(dc) = dc_state::<RegionProvider, _>(&*this) else {
+            return;
+        };
+        let next = {
+            let _g = RegionRead::lock();
+            let mut st = dc.lock();
+            end_chains(&mut st.chains, Some(now_ms()))
+        };
+        if let Some(ms) = next {
+            // Fails only while `shutdown()` cancels the timer.
+            let _ = workqueue::system().enqueue_delayed(this, msecs_to_jiffies(ms as u32));
+        }
+    }
+}
+
+/// Arms the stall timer for a chain that just got a record.
+fn arm(timer: &mut Option<Arc<StallTimer>>) {
+    if timer.is_none() {
+        let t = Arc::pin_init(
+            pin_init!(StallTimer {
+                work <- new_delayed_work!("cxl_region::StallTimer"),
+            }),
+            GFP_KERNEL,
+        );
+        // Without one, a stalled chain is still dropped when its device sends the next record.
+        *timer = t.ok();
+    }
+    if let Some(t) = timer {
+        // Already armed: it runs earlier and arms itself again for what is left.
+        let _ = workqueue::system()
+            .enqueue_delayed(t.clone(), msecs_to_jiffies(extent::CHAIN_TIMEOUT_MS as u32));
+    }
+}
+
+/// Ends the chains stalled at `now` (every open one when `None`): each is answered with an Add
+/// DC Response accepting nothing, then freed. Returns in how many ms the next open chain stalls.
+fn end_chains(chains: &mut KVec<DcChain>, now: Option<u64>) -> Option<u64> {
+    let mut next: Option<u64> = None;
+    let mut i = 0;
+    while i < chains.len() {
+        let c = &mut chains[i];
+        let Some(wait) = c.pending.stalls_in(now) else {
+            // Closed and answered: free it until the device starts another.
+            let _ = chains.remove(i);
+            continue;
+        };
+        if wait > 0 {
+            next = Some(next.map_or(wait, |n| n.min(wait)));
+            i += 1;
+            continue;
+        }
+        // The memdev is gone when its device was removed: then nothing is to be answered.
+        if let Some(md) = Memdev::find(c.memdev) {
+            let _ = md.with_dc(|mds| {
+                drop_chain(mds, &mut c.pending);
+                Ok(())
+            });
+        }
+        let _ = chains.remove(i);
+    }
+    next
+}
+
+/// Ends an unfinished chain (stalled, or `cxl_region` going): nothing of it is accepted.
+fn drop_chain(mds: &MemdevState, chain: &mut Pending) {
+    dev_warn!(
+        mds.as_ref(),
+        "Add Capacity chain of {} extents ended unfinished: none accepted\n",
+        chain.extents().len() + chain.dropped()
+    );
+    chain.clear();
+    if let Err(e) = respond(mds, ADD_DC_RESPONSE, &[]) {
+        dev_err!(mds.as_ref(), "Add DC Response failed: {:?}\n", e);
+    }
+}
+
+/// `cxl_region` is going: no more events come. Open chains are answered (accepting nothing) and
+/// the stall timer is stopped.
+pub(crate) fn shutdown(dc: &Mutex<DcState>) {
+    let timer = {
+        let _g = RegionRead::lock();
+        let mut st = dc.lock();
+        end_chains(&mut st.chains, None);
+        st.timer.take()
+    };
+    if let Some(t) = timer {
+        work::cancel_delayed_sync(&t);
+    }
+}
+
+/// The accepted extents of every region, as `extent::judge` asks about them for a device, and
+/// those a region being committed has taken so far (`taking`, for overlap only).
 struct View<'a> {
     regions: &'a [DcRegion],
     memdev: usize,
+    taking: &'a [Held],
 }
 
 impl Accepted for View<'_> {
     fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.regions
+        let held = self
+            .regions
             .iter()
             .filter(|r| r.memdev == self.memdev)
-            .flat_map(|r| r.extents.iter())
-            .any(|h| h.extent.overlaps(start, end))
+            .flat_map(|r| r.extents.iter());
+        Iterator::chain(held, self.taking.iter()).any(|h| h.extent.overlaps(start, end))
     }
 
     fn tag_in_use(&self, tag: &[u8; 16]) -> bool {
@@ -135,7 +254,14 @@ fn now_ms() -> u64 {
     (Monotonic::ktime_get() / 1_000_000) as u64
 }
 
-/// A committed DC region starts taking extents.
+/// A committed DC region starts taking extents, beginning with those its device holds for the
+/// host already (accepted into an earlier region, or before `cxl_region` was reloaded), read
+/// with Get DC Extent List.
+///
+/// `cxl_rwsem.region`, held for writing, keeps the event thread out for the whole scan: no Add
+/// Capacity chain is judged or answered meanwhile, so the list cannot change under the host's
+/// feet, and a record that arrives waits in the event log (the thread takes the lock after the
+/// log lock, never the other way round), to be judged against the region with its extents.
 pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
     if r.mode() != Some(PartMode::DynamicRam1) {
         return;
@@ -146,23 +272,28 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
     let Some(cxled) = r.target(g, 0) else {
         return;
     };
-    let dpa = DpaRead::lock_after(g);
+    let memdev = cxled.memdev();
     let (Some((dpa_start, dpa_end)), Ok(Some((part_start, part_end)))) = (
-        cxled.dpa_range(&dpa),
-        cxled.memdev().part_range(cxled.part(g)),
+        cxled.dpa_range(&DpaRead::lock_after(g)),
+        memdev.part_range(cxled.part(g)),
     ) else {
         return;
     };
-    let entry = DcRegion {
+    let mut block = 0;
+    let listed = memdev.with_dc(|mds| {
+        block = mds.dc_block_size();
+        read_extents(mds)
+    });
+    let mut entry = DcRegion {
         region_id: r.id(),
-        memdev: cxled.memdev().id(),
+        memdev: memdev.id(),
         window: Window {
             partition: 0,
             part_start,
             part_end,
             dpa_start,
             dpa_end,
-            block: 0,
+            block,
         },
         extents: KVec::new(),
         dax: None,
@@ -170,11 +301,85 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
     let mut st = dc.lock();
     // A region id is unique while the region lives; drop what a previous holder left.
     st.regions.retain(|x| x.region_id != entry.region_id);
+    match listed {
+        Ok(listed) => take_listed(r, &mut entry, &st.regions, &listed),
+        Err(e) => dev_err!(
+            r.as_ref(),
+            "the extents the device holds are not read ({:?}): they stay out of the region\n",
+            e
+        ),
+    }
     if st.regions.push(entry, GFP_KERNEL).is_err() {
         dev_err!(
             r.as_ref(),
             "no memory for its extents: offered capacity will be refused\n"
         );
+    }
+}
+
+/// Get DC Extent List, read whole: the extents the device holds for the host.
+fn read_extents(mds: &MemdevState) -> Result<KVec<Extent>> {
+    let mut buf = KVec::from_elem(0u8, mds.payload_size(), GFP_KERNEL)?;
+    let mut scan = ListScan::new(buf.len());
+    let mut listed = KVec::new();
+    while let Some(req) = scan.request() {
+        let n = mds.dc_cmd(GET_DC_EXTENT_LIST, &req, &mut buf)?;
+        match scan.take(&buf[..n]) {
+            Ok(Page::Extents(k)) => {
+                for i in 0..k {
+                    listed.push(ExtentList::extent(&buf, i), GFP_KERNEL)?;
+                }
+            }
+            Ok(Page::Restart) => listed.clear(),
+            Err(e) => {
+                dev_err!(mds.as_ref(), "Get DC Extent List refused: {:?}\n", e);
+                return Err(EIO);
+            }
+        }
+    }
+    Ok(listed)
+}
+
+/// Takes into `entry` the extents of `listed` that lie in its DPA range and obey the rules
+/// (`extent::check_listed`); `others` are the other committed DC regions.
+fn take_listed(r: &Region, entry: &mut DcRegion, others: &[DcRegion], listed: &[Extent]) {
+    for e in listed {
+        let verdict = extent::check_listed(
+            e,
+            &entry.window,
+            &View {
+                regions: others,
+                memdev: entry.memdev,
+                taking: &entry.extents,
+            },
+        );
+        match verdict {
+            None => {}
+            Some(Ok(())) => {
+                let held = Held {
+                    extent: *e,
+                    id: entry.free_id(),
+                    dev: None,
+                };
+                if entry.extents.push(held, GFP_KERNEL).is_err() {
+                    dev_err!(r.as_ref(), "no memory for extent DPA {:#x}\n", e.start);
+                    return;
+                }
+                dev_dbg!(
+                    r.as_ref(),
+                    "extent DPA {:#x}+{:#x} read back\n",
+                    e.start,
+                    e.length
+                );
+            }
+            Some(Err(why)) => dev_warn!(
+                r.as_ref(),
+                "extent DPA {:#x}+{:#x} the device holds is not taken: {}\n",
+                e.start,
+                e.length,
+                why.as_str()
+            ),
+        }
     }
 }
 
@@ -283,7 +488,11 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
     let now = now_ms();
     let _g = RegionRead::lock();
     let mut guard = dc.lock();
-    let DcState { regions, chains } = &mut *guard;
+    let DcState {
+        regions,
+        chains,
+        timer,
+    } = &mut *guard;
     let id = mds.memdev_id();
     let ci = match chains.iter().position(|c| c.memdev == id) {
         Some(i) => i,
@@ -311,33 +520,23 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
     };
     let chain = &mut chains[ci].pending;
     if chain.stalled(now) {
-        dev_warn!(
-            mds.as_ref(),
-            "Add Capacity chain of {} extents stalled: none accepted\n",
-            chain.extents().len() + chain.dropped()
-        );
-        chain.clear();
-        if let Err(e) = respond(mds, ADD_DC_RESPONSE, &[]) {
-            dev_err!(mds.as_ref(), "Add DC Response failed: {:?}\n", e);
-        }
+        drop_chain(mds, chain);
     }
     if chain.push(rec, now) == Chain::Open {
+        arm(timer);
         return;
     }
 
     let ext = chain.extents();
     let region = regions.iter().position(|r| r.memdev == id);
     let verdicts = region.map(|ri| {
-        let window = Window {
-            block: mds.dc_block_size(),
-            ..regions[ri].window
-        };
         extent::judge(
             chain,
-            &window,
+            &regions[ri].window,
             &View {
                 regions,
                 memdev: id,
+                taking: &[],
             },
         )
     });

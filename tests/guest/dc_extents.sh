@@ -68,7 +68,13 @@ if dc_region_up; then
 	expect_eq "the first extent is still accepted" '{"return": {}}' "$(dc_release 16:4)"
 	settle
 
+	# Teardown with extents: the bound region is deleted with two extent devices live. They go
+	# with it; the device keeps the extents, and a region committed later over them takes them.
+	expect_eq "add 2 MiB at 8 MiB and 2 MiB at 300 MiB" '{"return": {}}' "$(dc_add "8:2 300:2")"
+	settle
+	expect_eq "two extent devices" "extent$Z.0=0x800000:0x200000 extent$Z.1=0x12c00000:0x200000" "$(extents_of $REGION)"
 	sysfs_write "$REGION" $CXL/$RD/delete_region
+	check "deleted with extents: its dax region and extent devices are gone" test ! -e $CXL/dax_region$Z
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 fi
 
@@ -96,11 +102,25 @@ if create_region dynamic_ram_1; then
 	settle
 	Z=${REGION#region}
 	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind
-	if wait_for $CXL/dax_region$Z/extent$Z.0; then ok "accepted before the bind: its device comes with the dax region"; else not_ok "accepted before the bind: its device comes with the dax region"; fi
-	expect_eq "... at offset 0" "extent$Z.0=0x0:0x200000" "$(extents_of $REGION)"
+	if wait_for $CXL/dax_region$Z/extent$Z.1; then ok "accepted before the bind: its device comes with the dax region"; else not_ok "accepted before the bind: its device comes with the dax region"; fi
+	# Read back at commit (Get DC Extent List): 8 MiB, left by the deleted region, is taken as
+	# extent .0; 300 MiB lies beyond this region and is not.
+	expect_eq "read back at commit: the extent at 8 MiB; the new one at 0 takes id 1" "extent$Z.0=0x800000:0x200000 extent$Z.1=0x0:0x200000" "$(extents_of $REGION)"
 	expect_eq "... and released" '{"return": {}}' "$(dc_release 0:2)"
 	settle
+	expect_eq "released: only the one read back stays" "extent$Z.0=0x800000:0x200000" "$(extents_of $REGION)"
+	# Decommitted and committed again: the region forgets its extents and reads them back.
+	sysfs_write 0 $R/commit
+	check "decommitted: no dax region" test ! -e $CXL/dax_region$Z
+	sysfs_write 1 $R/commit
+	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind
+	if wait_for $CXL/dax_region$Z/extent$Z.0; then ok "committed again: the extent is read back"; else not_ok "committed again: the extent is read back"; fi
+	expect_eq "... the same, the only one" "extent$Z.0=0x800000:0x200000" "$(extents_of $REGION)"
+	expect_eq "release it" '{"return": {}}' "$(dc_release 8:2)"
+	settle
 	expect_eq "released: no extent device" "" "$(extents_of $REGION)"
+	r=$(dc_release 8:2)
+	check "the host answered with Release DC: QEMU no longer holds it ($r)" sh -c "echo '$r' | grep -q non-existing"
 	sysfs_write 0 $R/commit
 	n0=$(klog_count "not accepted: outside the region")
 	expect_eq "add to a decommitted region" '{"return": {}}' "$(dc_add 0:2)"
@@ -111,14 +131,23 @@ if create_region dynamic_ram_1; then
 fi
 diag "kernel: $(dmesg | grep -E 'extent|Capacity' | grep -v cxl_dcd_test | tail -8)"
 
-# cxl_region unloaded under a bound DC region with an extent: the region, its dax region and the
-# extent device go, cleanly. (The device keeps the extent accepted: 16 MiB stays the host's until
-# a probe-time scan reads it back, which is not there yet.)
+# cxl_region unloaded under a bound DC region with extents: the region, its dax region and the
+# extent devices go, cleanly. The device keeps the extents; after the reload a new region reads
+# them back.
 if dc_region_up; then
 	Z=${REGION#region}
+	if wait_for $CXL/dax_region$Z/extent$Z.0; then ok "a region over the whole partition reads back 300 MiB"; else not_ok "a region over the whole partition reads back 300 MiB"; fi
 	expect_eq "add 2 MiB at 16 MiB" '{"return": {}}' "$(dc_add 16:2)"
 	settle
-	expect_eq "its device" "extent$Z.0=0x1000000:0x200000" "$(extents_of $REGION)"
+	expect_eq "their devices" "extent$Z.0=0x12c00000:0x200000 extent$Z.1=0x1000000:0x200000" "$(extents_of $REGION)"
+	# dax_cxl reloaded: the dax side of the region goes and comes back; the extent devices are
+	# the CXL side's (children of dax_region$Z) and stay.
+	check "rmmod dax_cxl with extent devices live" rmmod dax_cxl
+	check "... its seed dax device is gone" test ! -e $DAX/dax$Z.0
+	expect_eq "... the extent devices stay" "extent$Z.0=0x12c00000:0x200000 extent$Z.1=0x1000000:0x200000" "$(extents_of $REGION)"
+	wait_gone /sys/bus/cxl/drivers/cxl_dax_region
+	check "insmod dax_cxl" insmod /lib/modules/cxlvm/dax_cxl.ko
+	if wait_for $DAX/dax$Z.0; then ok "the seed dax device is back"; else not_ok "the seed dax device is back"; fi
 fi
 # Without cxl_region the core refuses each offer (an Add DC Response accepting nothing): nothing
 # stays pending in the device, and the next offer after a reload is answered as itself.
@@ -133,10 +162,21 @@ check "refused by the core, not left pending ($r)" sh -c "echo '$r' | grep -q no
 wait_gone /sys/bus/cxl/drivers/cxl_region
 r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
 if dc_region_up; then
+	Z=${REGION#region}
+	if wait_for $CXL/dax_region$Z/extent$Z.1; then ok "after the reload both extents are read back"; else not_ok "after the reload both extents are read back"; fi
+	expect_eq "... as the device lists them" "extent$Z.0=0x12c00000:0x200000 extent$Z.1=0x1000000:0x200000" "$(extents_of $REGION)"
 	expect_eq "after the reload an offer is accepted" '{"return": {}}' "$(dc_add 0:2)"
 	settle
 	expect_eq "... and released" '{"return": {}}' "$(dc_release 0:2)"
+	for e in 16:2 300:2; do
+		expect_eq "release $e" '{"return": {}}' "$(dc_release $e)"
+	done
 	settle
+	expect_eq "every extent released" "" "$(extents_of $REGION)"
+	for e in 16:2 300:2; do
+		r=$(dc_release $e)
+		check "the host answered with Release DC for $e ($r)" sh -c "echo '$r' | grep -q non-existing"
+	done
 	sysfs_write "$REGION" $CXL/$RD/delete_region
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 fi
