@@ -23,8 +23,8 @@
 
 use crate::cxl::{
     extent::{
-        self, Accepted, Chain, EventKind, Extent, ExtentList, ListScan, Page, Pending, Record,
-        Reject, Window,
+        self, Accepted, Action, Chain, EventKind, Extent, ExtentList, ListScan, Page, Pending,
+        Record, Reject, Window,
     },
     extent_dev::{self, ExtentDev},
     provider::dc_state,
@@ -449,16 +449,18 @@ pub(crate) fn event(dc: &Mutex<DcState>, mds: &MemdevState, record: &[u8]) {
             return;
         }
     };
-    match rec.kind {
-        EventKind::AddCapacity => add_capacity(dc, mds, &rec),
-        EventKind::ReleaseCapacity => release_capacity(dc, mds, &rec),
-        EventKind::ForcedRelease => dev_warn!(
+    match (rec.kind.action(), rec.kind) {
+        (Action::Add, _) => add_capacity(dc, mds, &rec),
+        (Action::Release, _) => release_capacity(dc, mds, &rec),
+        (Action::Ignore, EventKind::ForcedRelease) => dev_warn!(
             mds.as_ref(),
             "forced release of DPA {:#x}+{:#x} ignored\n",
             rec.extent.start,
             rec.extent.length
         ),
-        kind => dev_dbg!(mds.as_ref(), "Dynamic Capacity event {:?} ignored\n", kind),
+        (Action::Ignore, kind) => {
+            dev_dbg!(mds.as_ref(), "Dynamic Capacity event {:?} ignored\n", kind)
+        }
     }
 }
 
@@ -577,6 +579,14 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
                 let _ = ranges.push_within_capacity((ext[i].start, ext[i].length));
             }
             Some((ri, v))
+        }
+        (Some(_), Some(v)) => {
+            dev_err!(
+                mds.as_ref(),
+                "no memory to track {} extents: none accepted\n",
+                v.accepted_count()
+            );
+            None
         }
         _ => None,
     };

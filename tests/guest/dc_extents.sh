@@ -30,6 +30,9 @@ if dc_region_up; then
 	expect_eq "three extents in one call (a More chain)" '{"return": {}}' "$(dc_add "0:2 4:2 64:64")"
 	settle
 	expect_eq "three extent devices, ids from 0" "extent$Z.0=0x0:0x200000 extent$Z.1=0x400000:0x200000 extent$Z.2=0x4000000:0x4000000" "$(extents_of $REGION)"
+	# The extent devices are children of dax_region$Z, as the dax devices are: the dax bus
+	# deletes only its own (patch 0012), not an extent named to dax_region/delete.
+	expect_errno ENXIO extent$Z.1 $CXL/dax_region$Z/dax_region/delete $CXL/dax_region$Z/extent$Z.1/offset $CXL/dax_region$Z/dax_region/available_size
 	# Unbinding the region removes the dax region and the extent devices with it; the extents
 	# stay accepted and get their devices back when the region is bound again.
 	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/unbind
@@ -89,7 +92,22 @@ if create_region dynamic_ram_1; then
 	sysfs_write 0x10000000 $CXL/$d/dpa_size
 	sysfs_write 0x10000000 $R/size
 	sysfs_write $d $R/target0
-	sysfs_write 1 $R/commit
+	# An offer that arrives while the commit waits for cxl_rwsem.region (held for writing by the
+	# fixture cxl_hold, so that the order is certain): the event thread waits behind the commit
+	# (it takes the lock after the device's event log lock, never the other way round) and the
+	# offer is judged after the commit's Get DC Extent List scan, against the committed region.
+	CTL=/sys/kernel/debug/cxl_hold/ctl
+	r=$(insmod /lib/modules/cxlvm/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
+	sysfs_write wlock $CTL
+	(echo 1 >$R/commit) 2>/dev/null &
+	cpid=$!
+	sleep 1
+	expect_eq "add 2 MiB at 4 MiB while the commit waits" '{"return": {}}' "$(dc_add 4:2)"
+	sleep 2
+	check "the commit still waits" kill -0 $cpid
+	sysfs_write wunlock $CTL
+	wait $cpid && ok "the commit completes" || not_ok "the commit completes"
+	check "rmmod cxl_hold" rmmod cxl_hold
 	# Committed, not bound: extents are accepted, their devices come with the dax region.
 	n0=$(klog_count "not accepted: outside the region")
 	expect_eq "add 2 MiB beyond the region" '{"return": {}}' "$(dc_add 256:2)"
@@ -102,11 +120,13 @@ if create_region dynamic_ram_1; then
 	settle
 	Z=${REGION#region}
 	sysfs_write "$REGION" /sys/bus/cxl/drivers/cxl_region/bind
-	if wait_for $CXL/dax_region$Z/extent$Z.1; then ok "accepted before the bind: its device comes with the dax region"; else not_ok "accepted before the bind: its device comes with the dax region"; fi
+	if wait_for $CXL/dax_region$Z/extent$Z.2; then ok "accepted before the bind: its device comes with the dax region"; else not_ok "accepted before the bind: its device comes with the dax region"; fi
 	# Read back at commit (Get DC Extent List): 8 MiB, left by the deleted region, is taken as
-	# extent .0; 300 MiB lies beyond this region and is not.
-	expect_eq "read back at commit: the extent at 8 MiB; the new one at 0 takes id 1" "extent$Z.0=0x800000:0x200000 extent$Z.1=0x0:0x200000" "$(extents_of $REGION)"
-	expect_eq "... and released" '{"return": {}}' "$(dc_release 0:2)"
+	# extent .0; 300 MiB lies beyond this region and is not. Then the offer that waited for the
+	# commit (.1), then the one at 0 (.2).
+	expect_eq "read back at commit: 8 MiB; then the offer that waited: 4 MiB; then 0" "extent$Z.0=0x800000:0x200000 extent$Z.1=0x400000:0x200000 extent$Z.2=0x0:0x200000" "$(extents_of $REGION)"
+	expect_eq "release 0" '{"return": {}}' "$(dc_release 0:2)"
+	expect_eq "release 4 MiB" '{"return": {}}' "$(dc_release 4:2)"
 	settle
 	expect_eq "released: only the one read back stays" "extent$Z.0=0x800000:0x200000" "$(extents_of $REGION)"
 	# Decommitted and committed again: the region forgets its extents and reads them back.
@@ -151,9 +171,9 @@ if dc_region_up; then
 fi
 # Without cxl_region the core refuses each offer (an Add DC Response accepting nothing): nothing
 # stays pending in the device, and the next offer after a reload is answered as itself.
-r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with an extent device live" || not_ok "rmmod cxl_region: $r"
+r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with extent devices live" || not_ok "rmmod cxl_region: $r"
 check "the region is gone" test ! -e $CXL/$REGION
-check "its dax region and extent device are gone" test ! -e $CXL/dax_region$Z
+check "its dax region and extent devices are gone" test ! -e $CXL/dax_region$Z
 sysfs_write 0 $CXL/$EPDEC/dpa_size
 expect_eq "add 2 MiB with no region provider" '{"return": {}}' "$(dc_add 0:2)"
 settle

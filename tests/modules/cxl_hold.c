@@ -7,6 +7,7 @@
  *   echo put > .../ctl                                drop it
  *   echo rlock > .../ctl                              a kthread takes cxl_rwsem.region for read
  *   echo runlock > .../ctl                            ... and lets it go
+ *   echo wlock > .../ctl, echo wunlock > .../ctl       the same, for write
  * Whatever is still held is dropped when the module is removed.
  */
 #include <linux/completion.h>
@@ -21,16 +22,23 @@
 static DEFINE_MUTEX(hold_lock);
 static struct device *held_dev;
 static struct task_struct *locker;
+static bool locker_writes;
 static DECLARE_COMPLETION(locked);
 static DECLARE_COMPLETION(unlock);
 static struct dentry *dir;
 
 static int locker_fn(void *unused)
 {
-	down_read(&cxl_rwsem.region);
+	if (locker_writes)
+		down_write(&cxl_rwsem.region);
+	else
+		down_read(&cxl_rwsem.region);
 	complete(&locked);
 	wait_for_completion(&unlock);
-	up_read(&cxl_rwsem.region);
+	if (locker_writes)
+		up_write(&cxl_rwsem.region);
+	else
+		up_read(&cxl_rwsem.region);
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(HZ / 10);
 	return 0;
@@ -73,9 +81,10 @@ static ssize_t ctl_write(struct file *f, const char __user *ubuf, size_t len, lo
 			return -ENOENT;
 		put_device(held_dev);
 		held_dev = NULL;
-	} else if (!strcmp(cmd, "rlock")) {
+	} else if (!strcmp(cmd, "rlock") || !strcmp(cmd, "wlock")) {
 		if (locker)
 			return -EBUSY;
+		locker_writes = cmd[0] == 'w';
 		reinit_completion(&locked);
 		reinit_completion(&unlock);
 		locker = kthread_run(locker_fn, NULL, "cxl_hold");
@@ -85,8 +94,8 @@ static ssize_t ctl_write(struct file *f, const char __user *ubuf, size_t len, lo
 		} else {
 			wait_for_completion(&locked);
 		}
-	} else if (!strcmp(cmd, "runlock")) {
-		if (!locker)
+	} else if (!strcmp(cmd, "runlock") || !strcmp(cmd, "wunlock")) {
+		if (!locker || locker_writes != (cmd[0] == 'w'))
 			return -ENOENT;
 		complete(&unlock);
 		kthread_stop(locker);
