@@ -7,7 +7,7 @@ use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
     device::{self, Device},
-    error::from_err_ptr,
+    error::{from_err_ptr, to_result},
     prelude::*, //
 };
 
@@ -80,6 +80,46 @@ impl<'a> Region<'a> {
                 _dev: PhantomData,
             })
             .ok_or(ENOMEM)
+    }
+
+    /// The dax region of `dev`, a bound `cxl_dax_region` device, if its driver made one.
+    pub(crate) fn of(dev: &'a Device<device::Bound>) -> Option<Self> {
+        // SAFETY: `dev` is live; the core checks its type (NULL, with a warning, for another).
+        if unsafe { c::to_cxl_dax_region(as_raw(dev).cast()) }.is_null() {
+            return None;
+        }
+        // SAFETY: `dev` is live.
+        let p = unsafe { bindings::dev_get_drvdata(as_raw(dev)) };
+        // INVARIANT: Only `alloc_dax_region()` sets the drvdata of a `cxl_dax_region` device (the
+        // CXL core and our bus adapter leave it to the cores), for the current binding: the
+        // driver core clears it when the device unbinds, after the region's devres action.
+        NonNull::new(p.cast::<c::dax_region>()).map(|ptr| Self {
+            ptr,
+            _dev: PhantomData,
+        })
+    }
+
+    /// Adds an extent of Dynamic Capacity: `range` in host physical addresses, with its tag and
+    /// place in the tag's sequence (`dax_region_add_extent()`). The caller holds the region's
+    /// parent device lock.
+    pub(crate) fn add_extent(&self, range: Range, tag: &[u8; 16], seq: u16) -> Result {
+        let r = bindings::range {
+            start: range.start,
+            end: range.end,
+        };
+        let tag = bindings::uuid_t { b: *tag };
+        // SAFETY: By the type invariants the region is live; `r` and `tag` are only read during
+        // the call.
+        to_result(unsafe { c::dax_region_add_extent(self.ptr.as_ptr(), &r, &tag, seq) })
+    }
+
+    /// Removes the extents at `ranges`, all or none (`EBUSY` while a dax device holds one)
+    /// (`dax_region_rm_extents()`). The caller holds the region's parent device lock.
+    pub(crate) fn remove_extents(&self, ranges: &[Range]) -> Result {
+        let n = u32::try_from(ranges.len()).map_err(|_| EINVAL)?;
+        // SAFETY: By the type invariants the region is live; `ranges` (with the layout of
+        // `struct range`) is only read during the call.
+        to_result(unsafe { c::dax_region_rm_extents(self.ptr.as_ptr(), ranges.as_ptr().cast(), n) })
     }
 
     /// Creates a dax device of `size` bytes in the region (`devm_create_dev_dax()`); `id` `None`

@@ -15,7 +15,7 @@
 //! driver's, is not installed.
 
 use super::cxl_bindings as c;
-use super::DeviceType;
+use super::{DeviceType, Range};
 use core::{marker::PhantomData, mem::offset_of};
 use kernel::{
     bindings,
@@ -29,7 +29,84 @@ use kernel::{
     ThisModule, //
 };
 
+/// What the region provider tells the driver of a `cxl_dax_region` about its Dynamic Capacity
+/// (`struct cxl_notify_data`).
+pub(crate) enum Notify<'a> {
+    /// An extent was accepted: its host physical address range, tag (all zeros when untagged) and
+    /// place in the tag's sequence.
+    AddExtent {
+        /// The extent's range.
+        range: Range,
+        /// Its tag.
+        tag: [u8; 16],
+        /// Its sequence number.
+        seq: u16,
+    },
+    /// These extents are to be released: all of them, or (`EBUSY`, while one is in use) none.
+    ReleaseExtents(&'a [Range]),
+}
+
+impl Notify<'_> {
+    /// Calls `notify` of `drv` for `dev` with `self` in the C layout.
+    ///
+    /// # Safety
+    ///
+    /// `notify` is the driver's callback and `dev` its bound device, locked.
+    pub(crate) unsafe fn call(
+        &self,
+        notify: unsafe extern "C" fn(*mut bindings::device, *mut c::cxl_notify_data) -> c_int,
+        dev: *mut bindings::device,
+    ) -> Result {
+        let one;
+        // SAFETY: All zeros is a valid `cxl_notify_data` (integers, a pointer, a uuid).
+        let mut d: c::cxl_notify_data = unsafe { core::mem::zeroed() };
+        match self {
+            Notify::AddExtent { range, tag, seq } => {
+                one = bindings::range {
+                    start: range.start,
+                    end: range.end,
+                };
+                d.event = c::cxl_notify_event_CXL_NOTIFY_ADD_EXTENT;
+                d.ranges = &raw const one;
+                d.nr = 1;
+                d.tag.b = *tag;
+                d.seq = *seq;
+            }
+            Notify::ReleaseExtents(ranges) => {
+                d.event = c::cxl_notify_event_CXL_NOTIFY_RELEASE_EXTENTS;
+                // CAST: `Range` has the layout of `struct range`.
+                d.ranges = ranges.as_ptr().cast();
+                d.nr = u32::try_from(ranges.len()).map_err(|_| EINVAL)?;
+            }
+        }
+        // SAFETY: Per the function's contract; `d` and what it points to live for the call.
+        to_result(unsafe { notify(dev, &mut d) })
+    }
+
+    /// # Safety
+    ///
+    /// `d` is a notification as the provider passes it: `ranges` holds `nr` ranges, live for `'a`.
+    unsafe fn from_raw<'a>(d: &'a c::cxl_notify_data) -> Result<Notify<'a>> {
+        let n = usize::try_from(d.nr).map_err(|_| EINVAL)?;
+        if d.ranges.is_null() || n == 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: Per the function's contract.
+        let ranges = unsafe { core::slice::from_raw_parts(d.ranges.cast::<Range>(), n) };
+        match d.event {
+            c::cxl_notify_event_CXL_NOTIFY_ADD_EXTENT if n == 1 => Ok(Notify::AddExtent {
+                range: ranges[0],
+                tag: d.tag.b,
+                seq: d.seq,
+            }),
+            c::cxl_notify_event_CXL_NOTIFY_RELEASE_EXTENTS => Ok(Notify::ReleaseExtents(ranges)),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
 /// A driver for one type of CXL bus device.
+#[vtable]
 pub(crate) trait Driver: 'static {
     /// The driver name shown under `/sys/bus/cxl/drivers/`.
     const NAME: &'static CStr;
@@ -47,6 +124,12 @@ pub(crate) trait Driver: 'static {
     fn probe<'bound>(
         dev: &'bound Device<device::Core<'_>>,
     ) -> impl PinInit<Self::Data, Error> + 'bound;
+
+    /// News from the region provider about the Dynamic Capacity of `dev`, a bound
+    /// `cxl_dax_region` (`cxl_driver::notify`), with `dev` locked.
+    fn notify(_dev: &Device<device::Bound>, _news: &Notify<'_>) -> Result {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The CXL bus adapter of a [`Driver`].
@@ -80,6 +163,9 @@ unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
             (*d).name = T::NAME.as_char_ptr();
             (*d).id = T::TYPE.to_raw();
             (*d).probe = Some(Self::probe_callback);
+            if T::HAS_NOTIFY {
+                (*d).notify = Some(Self::notify_callback);
+            }
             (*d).drv.suppress_bind_attrs = T::SUPPRESS_BIND_ATTRS;
             // The drvdata belongs to the cores (see the module documentation).
             (*d).drv.p_cb.post_unbind_rust = None;
@@ -99,6 +185,21 @@ unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
 }
 
 impl<T: Driver> Adapter<T> {
+    extern "C" fn notify_callback(
+        dev: *mut bindings::device,
+        data: *mut c::cxl_notify_data,
+    ) -> c_int {
+        // SAFETY: The provider calls `notify` with a bound device of this driver, locked, for the
+        // duration of the call.
+        let dev = unsafe { Device::<device::Bound>::from_raw(dev) };
+        from_result(|| {
+            // SAFETY: The provider passes a valid notification, live for the call.
+            let news = unsafe { Notify::from_raw(&*data) }?;
+            T::notify(dev, &news)?;
+            Ok(0)
+        })
+    }
+
     extern "C" fn probe_callback(dev: *mut bindings::device) -> c_int {
         // SAFETY: The CXL bus calls probe with a live device of type `T::TYPE`, holding its device
         // lock for the whole call.

@@ -3,16 +3,29 @@
 //! `extentZ.N` devices: one accepted extent of a Dynamic Capacity region each, children of the
 //! region's `dax_regionZ` device.
 //!
-//! The device carries what its attributes show (HPA offset in the region, length, tag), fixed
-//! when it is made. It has no bus; its type is the registered provider's, whose release callback
-//! frees it and uncounts it, so that module unload waits for the last one (see
-//! [`super::provider`]).
+//! The device carries what its attributes show (HPA offset in the region, length, tag) and its
+//! place in the tag's sequence, fixed when it is made. It has no bus; its type is the registered
+//! provider's, whose release callback frees it and uncounts it, so that module unload waits for
+//! the last one (see `provider`). The driver of the `cxl_dax_region` reads the extents under it
+//! when it binds ([`extents_of`]); both modules compile this layout.
 
-use super::provider::{self, DeviceTypes};
-use super::region::DaxRegionDev;
-use super::sysfs;
+use super::{as_raw, cxl_bindings as c};
+#[cfg(cxl_region_provider)]
+use super::{
+    provider::{self, DeviceTypes},
+    region::DaxRegionDev,
+    sysfs,
+};
+#[cfg(cxl_region_provider)]
 use core::ptr::NonNull;
-use kernel::{bindings, prelude::*, types::Opaque};
+#[cfg(cxl_region_provider)]
+use kernel::types::Opaque;
+use kernel::{
+    bindings,
+    device::{self, Device},
+    ffi::{c_int, c_void},
+    prelude::*,
+};
 
 /// The C layout of an extent device.
 #[repr(C)]
@@ -21,6 +34,60 @@ struct Raw {
     offset: u64,
     length: u64,
     tag: [u8; 16],
+    seq: u16,
+}
+
+/// What an extent device shows, copied.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExtentInfo {
+    /// Offset in the region's HPA range.
+    pub(crate) offset: u64,
+    /// Length.
+    pub(crate) length: u64,
+    /// Tag, all zeros when untagged.
+    pub(crate) tag: [u8; 16],
+    /// Place in the tag's sequence.
+    pub(crate) seq: u16,
+}
+
+/// The extents under `dax_region`, a `cxl_dax_region` device, as their devices show them.
+///
+/// The provider adds and removes extent devices with `dax_region` locked, so a caller that holds
+/// that lock (its driver's probe) sees exactly the extents that are there.
+pub(crate) fn extents_of(dax_region: &Device<device::Bound>) -> Result<KVec<ExtentInfo>> {
+    /// # Safety
+    ///
+    /// Called by `device_for_each_child()` with a referenced child and the `KVec` below.
+    unsafe extern "C" fn collect(dev: *mut bindings::device, data: *mut c_void) -> c_int {
+        // SAFETY: Per the function's contract.
+        let (dev, out) = unsafe { (dev, &mut *data.cast::<KVec<ExtentInfo>>()) };
+        // SAFETY: `dev` is a live device.
+        if !unsafe { c::is_cxl_extent(dev) } {
+            return 0;
+        }
+        // SAFETY: An extent device is embedded in a `Raw` (made by `ExtentDev::add`), whose
+        // fields besides the device are constant; the child reference keeps it alive.
+        let info = unsafe {
+            let p = kernel::container_of!(dev, Raw, dev);
+            ExtentInfo {
+                offset: (*p).offset,
+                length: (*p).length,
+                tag: (*p).tag,
+                seq: (*p).seq,
+            }
+        };
+        match out.push(info, GFP_KERNEL) {
+            Ok(()) => 0,
+            Err(_) => ENOMEM.to_errno(),
+        }
+    }
+    let mut out = KVec::<ExtentInfo>::new();
+    // SAFETY: `dax_region` is live; `collect` only uses `out` during the call.
+    let rc = unsafe {
+        bindings::device_for_each_child(as_raw(dax_region), (&raw mut out).cast(), Some(collect))
+    };
+    kernel::error::to_result(rc)?;
+    Ok(out)
 }
 
 /// An `extentZ.N` device.
@@ -29,9 +96,11 @@ struct Raw {
 ///
 /// A `&ExtentDev` refers to a live device made by [`ExtentDev::add`]; its fields other than the
 /// device do not change after it was added.
+#[cfg(cxl_region_provider)]
 #[repr(transparent)]
 pub(crate) struct ExtentDev(Opaque<Raw>);
 
+#[cfg(cxl_region_provider)]
 impl ExtentDev {
     fn raw(&self) -> *mut Raw {
         self.0.get()
@@ -55,7 +124,9 @@ impl ExtentDev {
         unsafe { (*self.raw()).tag }
     }
 
-    /// Adds `extent<region_id>.<n>` under `parent`, showing `offset`, `length` and `tag`.
+    /// Adds `extent<region_id>.<n>` under `parent`, showing `offset`, `length` and `tag`, with
+    /// the tag's sequence number `seq`. The caller holds `parent`'s device lock (see
+    /// [`extents_of`]).
     pub(crate) fn add(
         parent: &DaxRegionDev,
         region_id: i32,
@@ -63,6 +134,7 @@ impl ExtentDev {
         offset: u64,
         length: u64,
         tag: [u8; 16],
+        seq: u16,
     ) -> Result<Registered> {
         let types = provider::current_types(parent).ok_or(ENXIO)?;
         let b = KBox::init(pin_init::init_zeroed::<Opaque<Raw>>(), GFP_KERNEL)?;
@@ -75,6 +147,7 @@ impl ExtentDev {
             (*p).offset = offset;
             (*p).length = length;
             (*p).tag = tag;
+            (*p).seq = seq;
             let dev = &raw mut (*p).dev;
             bindings::device_initialize(dev);
             (*dev).parent = parent.as_raw();
@@ -110,6 +183,7 @@ impl ExtentDev {
 }
 
 // SAFETY: Extent attributes are only on extent devices, which `ExtentDev::add` makes.
+#[cfg(cxl_region_provider)]
 unsafe impl sysfs::Object for ExtentDev {
     unsafe fn from_dev<'a>(dev: *mut bindings::device) -> &'a Self {
         // SAFETY: Per the trait's contract `dev` is embedded in a live `Raw` for `'a`; `Self` is
@@ -123,11 +197,14 @@ unsafe impl sysfs::Object for ExtentDev {
 /// # Invariants
 ///
 /// The pointer is an added extent device whose reference this owns.
+#[cfg(cxl_region_provider)]
 pub(crate) struct Registered(NonNull<bindings::device>);
 
 // SAFETY: Device unregistration may happen from any task.
+#[cfg(cxl_region_provider)]
 unsafe impl Send for Registered {}
 
+#[cfg(cxl_region_provider)]
 impl Drop for Registered {
     fn drop(&mut self) {
         // SAFETY: By the type invariants the device was added and the reference is ours.

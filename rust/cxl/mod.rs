@@ -16,6 +16,7 @@
 pub(crate) mod cxl_bindings;
 pub(crate) mod dax;
 pub(crate) mod driver;
+pub(crate) mod extent_dev;
 pub(crate) mod flags;
 mod glue;
 pub(crate) mod interleave;
@@ -30,8 +31,6 @@ pub(crate) mod extent;
 // an array of them).
 #[cfg(cxl_region_provider)]
 unsafe impl pin_init::Zeroable for extent::Pending {}
-#[cfg(cxl_region_provider)]
-pub(crate) mod extent_dev;
 #[cfg(cxl_region_provider)]
 pub(crate) mod provider;
 #[cfg(cxl_region_provider)]
@@ -69,14 +68,21 @@ impl DeviceType {
     }
 }
 
-/// An inclusive physical address range, the Rust side of `struct range`.
+/// An inclusive physical address range, the Rust side of `struct range` (same layout).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub(crate) struct Range {
     /// First byte.
     pub(crate) start: u64,
     /// Last byte (inclusive).
     pub(crate) end: u64,
 }
+
+const _: () = {
+    assert!(core::mem::size_of::<Range>() == core::mem::size_of::<bindings::range>());
+    assert!(core::mem::align_of::<Range>() == core::mem::align_of::<bindings::range>());
+    assert!(core::mem::offset_of!(Range, end) == core::mem::offset_of!(bindings::range, end));
+};
 
 impl Range {
     /// The size in bytes, as `range_len()` computes it.

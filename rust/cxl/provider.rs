@@ -265,6 +265,7 @@ impl<P: Provider> Registration<P> {
             let ops = reg.ops.get();
             (*ops).region_type = reg.types.region.get();
             (*ops).dax_region_type = reg.types.dax_region.get();
+            (*ops).extent_type = reg.types.extent.get();
             (*ops).decoder_detach = Some(decoder_detach::<P>);
             (*ops).kill_regions = Some(kill_regions::<P>);
             (*ops).dc_event = Some(dc_event::<P>);

@@ -1156,6 +1156,47 @@ impl DaxRegionDev {
     pub(crate) fn as_raw(&self) -> *mut bindings::device {
         self.0.get()
     }
+
+    /// Runs `f` with the device locked (`device_lock()`): meanwhile its driver neither binds nor
+    /// unbinds, and a probe in progress has finished. Its children (extent devices) are added
+    /// and removed under this lock, so that the driver's probe sees them exactly.
+    pub(crate) fn with_lock<R>(&self, f: impl FnOnce(&DaxRegionLocked<'_>) -> R) -> R {
+        // SAFETY: The device is live; its mutex is initialized with the device.
+        unsafe { bindings::mutex_lock(&raw mut (*self.as_raw()).mutex) };
+        let r = f(&DaxRegionLocked(self));
+        // SAFETY: Locked just above, by this task.
+        unsafe { bindings::mutex_unlock(&raw mut (*self.as_raw()).mutex) };
+        r
+    }
+}
+
+/// A [`DaxRegionDev`] whose device lock is held ([`DaxRegionDev::with_lock`]).
+pub(crate) struct DaxRegionLocked<'a>(&'a DaxRegionDev);
+
+impl DaxRegionLocked<'_> {
+    /// The device.
+    pub(crate) fn dev(&self) -> &DaxRegionDev {
+        self.0
+    }
+
+    /// Tells the driver bound to the device `news`, if one is bound and listens
+    /// (`cxl_driver::notify`); `Ok` when none does.
+    pub(crate) fn notify(&self, news: &super::driver::Notify<'_>) -> Result {
+        let dev = self.0.as_raw();
+        // SAFETY: The device lock is held, so `driver` does not change meanwhile.
+        let drv = unsafe { (*dev).driver };
+        if drv.is_null() {
+            return Ok(());
+        }
+        // SAFETY: A driver bound to a device of the CXL bus embeds its `struct device_driver` in
+        // a `struct cxl_driver`, registered (and so live) while it is bound.
+        let notify = unsafe { (*kernel::container_of!(drv, c::cxl_driver, drv)).notify };
+        let Some(notify) = notify else {
+            return Ok(());
+        };
+        // SAFETY: `notify` is the callback of the driver bound to `dev`, which is locked.
+        unsafe { news.call(notify, dev) }
+    }
 }
 
 // SAFETY: The device is counted by its reference count.

@@ -79,6 +79,7 @@ impl kernel::Module for CxlRegionModule {
 /// The `cxl_region` driver: a committed region gets its `dax_regionZ`.
 struct CxlRegionDriver;
 
+#[vtable]
 impl cxl::driver::Driver for CxlRegionDriver {
     const NAME: &'static CStr = c"cxl_region";
     const TYPE: cxl::DeviceType = cxl::DeviceType::Region;

@@ -22,15 +22,16 @@
 //! mailbox commands with both held: the answer and the state change are one step.
 
 use crate::cxl::{
+    driver::Notify,
     extent::{
         self, Accepted, Action, Chain, EventKind, Extent, ExtentList, ListScan, Page, Pending,
         Record, Reject, Window,
     },
     extent_dev::{self, ExtentDev},
     provider::dc_state,
-    region::{DaxRegionDev, PartMode, Region, RegionRead, RegionWrite},
+    region::{DaxRegionDev, DaxRegionLocked, PartMode, Region, RegionRead, RegionWrite},
     topology::{DpaRead, Memdev, MemdevState},
-    work,
+    work, Range,
 };
 use crate::RegionProvider;
 use kernel::{
@@ -49,6 +50,19 @@ struct Held {
     extent: Extent,
     id: u32,
     dev: Option<extent_dev::Registered>,
+    /// The device asked for it back; it goes once no dax device holds it.
+    releasing: bool,
+}
+
+impl Held {
+    fn new(extent: Extent, id: u32) -> Self {
+        Self {
+            extent,
+            id,
+            dev: None,
+            releasing: false,
+        }
+    }
 }
 
 /// A committed Dynamic Capacity region and the extents accepted into it.
@@ -57,6 +71,8 @@ struct DcRegion {
     memdev: usize,
     /// The region's window.
     window: Window,
+    /// The first host physical address of the region (DPA `window.dpa_start`).
+    hpa_start: u64,
     extents: KVec<Held>,
     /// The region's `dax_regionZ` while its driver is bound: the parent of the extent devices.
     dax: Option<ARef<DaxRegionDev>>,
@@ -71,33 +87,157 @@ impl DcRegion {
             .unwrap_or(0)
     }
 
-    /// Adds the device of the `i`-th extent, when the region has a dax region and the extent has
-    /// no device yet. A failure leaves the extent accepted, without a device.
-    fn add_device(&mut self, i: usize) {
-        let Some(dax) = self.dax.as_ref() else {
+    /// The extent's host physical address range (a DC region has one way: HPA and DPA offsets
+    /// are the same).
+    fn hpa_of(&self, e: &Extent) -> Range {
+        let start = self.hpa_start + (e.start - self.window.dpa_start);
+        Range {
+            start,
+            end: start + e.length - 1,
+        }
+    }
+
+    /// Adds the devices of the extents that have none, when the region has a dax region, and
+    /// tells its driver: with the dax region locked, so that a probing driver sees each extent
+    /// either as a device or as a notification. A failure leaves the extent accepted, without a
+    /// device.
+    fn add_devices(&mut self) {
+        let Some(dax) = self.dax.clone() else {
             return;
         };
-        let h = &self.extents[i];
-        if h.dev.is_some() {
-            return;
+        dax.with_lock(|l| {
+            for i in 0..self.extents.len() {
+                let (e, id) = (self.extents[i].extent, self.extents[i].id);
+                if self.extents[i].dev.is_some() {
+                    continue;
+                }
+                let offset = e.start - self.window.dpa_start;
+                let hpa = self.hpa_of(&e);
+                let added =
+                    ExtentDev::add(l.dev(), self.region_id, id, offset, e.length, e.tag, e.seq);
+                match added {
+                    Ok(dev) => self.extents[i].dev = Some(dev),
+                    Err(err) => {
+                        pr_err!(
+                            "region{}: extent {:#x}+{:#x} has no device: {:?}\n",
+                            self.region_id,
+                            offset,
+                            e.length,
+                            err
+                        );
+                        continue;
+                    }
+                }
+                let news = Notify::AddExtent {
+                    range: hpa,
+                    tag: e.tag,
+                    seq: e.seq,
+                };
+                if let Err(err) = l.notify(&news) {
+                    pr_err!(
+                        "region{}: extent {:#x}+{:#x} not usable by dax: {:?}\n",
+                        self.region_id,
+                        offset,
+                        e.length,
+                        err
+                    );
+                }
+            }
+        });
+    }
+
+    /// Gives back the extents marked `releasing`: the dax region lets them go (all or none:
+    /// `EBUSY` while a dax device holds one), then the device is told (Release DC), then their
+    /// devices go, all with the dax region locked. Returns whether none is left to give back.
+    /// `retry` when the timer tries again (nothing new to log).
+    fn give_back(&mut self, mds: &MemdevState, retry: bool) -> bool {
+        let mut dpa = KVec::new();
+        let mut hpa = KVec::new();
+        for h in self.extents.iter().filter(|h| h.releasing) {
+            let hpa_range = self.hpa_of(&h.extent);
+            if dpa
+                .push((h.extent.start, h.extent.length), GFP_KERNEL)
+                .is_err()
+                || hpa.push(hpa_range, GFP_KERNEL).is_err()
+            {
+                dev_err!(
+                    mds.as_ref(),
+                    "no memory to release extents: retried later\n"
+                );
+                return false;
+            }
         }
-        let offset = h.extent.start - self.window.dpa_start;
-        match ExtentDev::add(
-            dax,
-            self.region_id,
-            h.id,
-            offset,
-            h.extent.length,
-            h.extent.tag,
-        ) {
-            Ok(dev) => self.extents[i].dev = Some(dev),
-            Err(e) => pr_err!(
-                "region{}: extent {:#x}+{:#x} has no device: {:?}\n",
-                self.region_id,
-                offset,
-                h.extent.length,
-                e
-            ),
+        if dpa.is_empty() {
+            return true;
+        }
+        let region_id = self.region_id;
+        let go = |this: &mut Self, l: Option<&DaxRegionLocked<'_>>| {
+            if let Some(l) = l {
+                match l.notify(&Notify::ReleaseExtents(&hpa)) {
+                    Ok(()) => {}
+                    Err(e) if e == EBUSY => {
+                        if retry {
+                            return false;
+                        }
+                        dev_info!(
+                            mds.as_ref(),
+                            "region{}: {} extents to release are in use: released once free\n",
+                            region_id,
+                            dpa.len()
+                        );
+                        return false;
+                    }
+                    Err(e) => {
+                        if retry {
+                            return false;
+                        }
+                        dev_err!(
+                            mds.as_ref(),
+                            "region{}: the dax region keeps extents to release ({:?}): retried\n",
+                            region_id,
+                            e
+                        );
+                        return false;
+                    }
+                }
+            }
+            match respond(mds, RELEASE_DC, &dpa) {
+                Ok(()) => {
+                    // Dropping the entries unregisters their devices.
+                    this.extents.retain(|h| !h.releasing);
+                    dev_dbg!(
+                        mds.as_ref(),
+                        "{} extents released from region{}\n",
+                        dpa.len(),
+                        region_id
+                    );
+                    true
+                }
+                Err(err) => {
+                    dev_err!(
+                        mds.as_ref(),
+                        "Release DC of {} extents failed: {:?}; they stay\n",
+                        dpa.len(),
+                        err
+                    );
+                    // The dax region let them go: their devices go too, and come back with
+                    // `add_devices()`, which tells the dax region again.
+                    for h in this.extents.iter_mut().filter(|h| h.releasing) {
+                        h.releasing = false;
+                        h.dev = None;
+                    }
+                    true
+                }
+            }
+        };
+        match self.dax.clone() {
+            Some(dax) => {
+                let done = dax.with_lock(|l| go(self, Some(l)));
+                // After a failed Release DC the extents get their devices (and dax) again.
+                self.add_devices();
+                done
+            }
+            None => go(self, None),
         }
     }
 }
@@ -113,34 +253,43 @@ struct DcChain {
 pub(crate) struct DcState {
     regions: KVec<DcRegion>,
     chains: KVec<DcChain>,
-    /// Armed while a chain is open; made the first time one is.
-    timer: Option<Arc<StallTimer>>,
+    /// Armed while a chain is open or a release waits; made the first time.
+    timer: Option<Arc<DcTimer>>,
 }
 
-/// Looks at the open chains once their device has been silent for
-/// [`extent::CHAIN_TIMEOUT_MS`]: a stalled chain is dropped and answered with an Add DC Response
-/// that accepts nothing, so that the device does not keep its capacity pending.
+/// How often a release that waits for dax devices to let go is tried again.
+const RELEASE_RETRY_MS: u64 = 1000;
+
+/// The Dynamic Capacity timer. It looks at the open chains once their device has been silent
+/// for [`extent::CHAIN_TIMEOUT_MS`]: a stalled chain is dropped and answered with an Add DC
+/// Response that accepts nothing, so that the device does not keep its capacity pending. And it
+/// tries again, every [`RELEASE_RETRY_MS`], the releases that wait for dax devices to let go.
 #[pin_data]
-pub(crate) struct StallTimer {
+pub(crate) struct DcTimer {
     #[pin]
-    work: DelayedWork<StallTimer>,
+    work: DelayedWork<DcTimer>,
 }
 
 impl_has_delayed_work! {
-    impl HasDelayedWork<Self> for StallTimer { self.work }
+    impl HasDelayedWork<Self> for DcTimer { self.work }
 }
 
-impl WorkItem for StallTimer {
-    type Pointer = Arc<StallTimer>;
+impl WorkItem for DcTimer {
+    type Pointer = Arc<DcTimer>;
 
-    fn run(this: Arc<StallTimer>) {
+    fn run(this: Arc<DcTimer>) {
         let Some(dc) = dc_state::<RegionProvider, _>(&*this) else {
             return;
         };
         let next = {
             let _g = RegionRead::lock();
             let mut st = dc.lock();
-            end_chains(&mut st.chains, Some(now_ms()))
+            let stall = end_chains(&mut st.chains, Some(now_ms()));
+            let retry = retry_releases(&mut st.regions).then_some(RELEASE_RETRY_MS);
+            match (stall, retry) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
         };
         if let Some(ms) = next {
             // Fails only while `shutdown()` cancels the timer.
@@ -149,23 +298,40 @@ impl WorkItem for StallTimer {
     }
 }
 
-/// Arms the stall timer for a chain that just got a record.
-fn arm(timer: &mut Option<Arc<StallTimer>>) {
+/// Arms the timer to run in `ms` (or earlier, when it is armed already: it arms itself again
+/// for what is left).
+fn arm(timer: &mut Option<Arc<DcTimer>>, ms: u64) {
     if timer.is_none() {
         let t = Arc::pin_init(
-            pin_init!(StallTimer {
-                work <- new_delayed_work!("cxl_region::StallTimer"),
+            pin_init!(DcTimer {
+                work <- new_delayed_work!("cxl_region::DcTimer"),
             }),
             GFP_KERNEL,
         );
-        // Without one, a stalled chain is still dropped when its device sends the next record.
+        // Without one, a stalled chain is still dropped when its device sends the next record,
+        // and a waiting release is tried again at the next release.
         *timer = t.ok();
     }
     if let Some(t) = timer {
-        // Already armed: it runs earlier and arms itself again for what is left.
-        let _ = workqueue::system()
-            .enqueue_delayed(t.clone(), msecs_to_jiffies(extent::CHAIN_TIMEOUT_MS as u32));
+        let _ = workqueue::system().enqueue_delayed(t.clone(), msecs_to_jiffies(ms as u32));
     }
+}
+
+/// Tries again the releases that wait for dax devices to let go. Returns whether some still
+/// wait.
+fn retry_releases(regions: &mut KVec<DcRegion>) -> bool {
+    let mut waiting = false;
+    for r in regions
+        .iter_mut()
+        .filter(|r| r.extents.iter().any(|h| h.releasing))
+    {
+        // The memdev is gone when its device was removed: then nothing is to be answered.
+        let Some(md) = Memdev::find(r.memdev) else {
+            continue;
+        };
+        waiting |= !md.with_dc(|mds| Ok(r.give_back(mds, true))).unwrap_or(true);
+    }
+    waiting
 }
 
 /// Ends the chains stalled at `now` (every open one when `None`): each is answered with an Add
@@ -211,7 +377,7 @@ fn drop_chain(mds: &MemdevState, chain: &mut Pending) {
 }
 
 /// `cxl_region` is going: no more events come. Open chains are answered (accepting nothing) and
-/// the stall timer is stopped.
+/// the timer is stopped. (Waiting releases stay with the device: the regions are gone already.)
 pub(crate) fn shutdown(dc: &Mutex<DcState>) {
     let timer = {
         let _g = RegionRead::lock();
@@ -273,9 +439,10 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
         return;
     };
     let memdev = cxled.memdev();
-    let (Some((dpa_start, dpa_end)), Ok(Some((part_start, part_end)))) = (
+    let (Some((dpa_start, dpa_end)), Ok(Some((part_start, part_end))), Some(hpa)) = (
         cxled.dpa_range(&DpaRead::lock_after(g)),
         memdev.part_range(cxled.part(g)),
+        r.hpa(g),
     ) else {
         return;
     };
@@ -295,6 +462,7 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
             dpa_end,
             block,
         },
+        hpa_start: hpa.start,
         extents: KVec::new(),
         dax: None,
     };
@@ -356,11 +524,7 @@ fn take_listed(r: &Region, entry: &mut DcRegion, others: &[DcRegion], listed: &[
         match verdict {
             None => {}
             Some(Ok(())) => {
-                let held = Held {
-                    extent: *e,
-                    id: entry.free_id(),
-                    dev: None,
-                };
+                let held = Held::new(*e, entry.free_id());
                 if entry.extents.push(held, GFP_KERNEL).is_err() {
                     dev_err!(r.as_ref(), "no memory for extent DPA {:#x}\n", e.start);
                     return;
@@ -408,9 +572,7 @@ pub(crate) fn region_reset(r: &Region, _: &RegionWrite) {
 pub(crate) fn dax_region_added(r: &Region, dax: ARef<DaxRegionDev>) {
     with_region(r, |reg| {
         reg.dax = Some(dax);
-        for i in 0..reg.extents.len() {
-            reg.add_device(i);
-        }
+        reg.add_devices();
     });
 }
 
@@ -418,10 +580,13 @@ pub(crate) fn dax_region_added(r: &Region, dax: ARef<DaxRegionDev>) {
 /// first. The extents stay accepted.
 pub(crate) fn dax_region_gone(r: &Region) {
     with_region(r, |reg| {
-        for h in reg.extents.iter_mut() {
-            h.dev = None;
+        if let Some(dax) = reg.dax.take() {
+            dax.with_lock(|_| {
+                for h in reg.extents.iter_mut() {
+                    h.dev = None;
+                }
+            });
         }
-        reg.dax = None;
     });
 }
 
@@ -525,7 +690,7 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
         drop_chain(mds, chain);
     }
     if chain.push(rec, now) == Chain::Open {
-        arm(timer);
+        arm(timer, extent::CHAIN_TIMEOUT_MS);
         return;
     }
 
@@ -595,14 +760,9 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
             if let Some((ri, v)) = accepted {
                 let r = &mut regions[ri];
                 for i in v.accepted() {
-                    let held = Held {
-                        extent: ext[i],
-                        id: r.free_id(),
-                        dev: None,
-                    };
-                    if r.extents.push_within_capacity(held).is_ok() {
-                        r.add_device(r.extents.len() - 1);
-                    }
+                    let _ = r
+                        .extents
+                        .push_within_capacity(Held::new(ext[i], r.free_id()));
                     dev_dbg!(
                         mds.as_ref(),
                         "extent DPA {:#x}+{:#x} accepted into region{}\n",
@@ -611,6 +771,7 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
                         r.region_id
                     );
                 }
+                r.add_devices();
             }
         }
         Err(e) => dev_err!(
@@ -625,11 +786,12 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
 
 fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
     let _g = RegionRead::lock();
-    let mut st = dc.lock();
+    let mut guard = dc.lock();
+    let DcState { regions, timer, .. } = &mut *guard;
     let id = mds.memdev_id();
     let e = rec.extent;
     let end = e.end().unwrap_or(u64::MAX);
-    let Some(r) = st.regions.iter_mut().find(|r| r.memdev == id) else {
+    let Some(r) = regions.iter_mut().find(|r| r.memdev == id) else {
         dev_warn!(
             mds.as_ref(),
             "release of DPA {:#x}+{:#x}: no DC region, ignored\n",
@@ -640,21 +802,25 @@ fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
     };
     // The extents the range touches, and the rest of their tag groups: a group goes whole.
     let touched = |x: &Extent| x.overlaps(e.start, end);
-    let give = |x: &Extent| {
-        touched(x)
-            || (x.tagged()
-                && r.extents
-                    .iter()
-                    .any(|h| h.extent.tag == x.tag && touched(&h.extent)))
-    };
-    let mut ranges = KVec::new();
-    for x in r.extents.iter().map(|h| &h.extent).filter(|x| give(x)) {
-        if ranges.push((x.start, x.length), GFP_KERNEL).is_err() {
+    let mut tags = KVec::new();
+    for h in r
+        .extents
+        .iter()
+        .filter(|h| touched(&h.extent) && h.extent.tagged())
+    {
+        if tags.push(h.extent.tag, GFP_KERNEL).is_err() {
             dev_err!(mds.as_ref(), "no memory to release DPA {:#x}\n", e.start);
             return;
         }
     }
-    if ranges.is_empty() {
+    let mut n = 0;
+    for h in r.extents.iter_mut() {
+        if touched(&h.extent) || (h.extent.tagged() && tags.contains(&h.extent.tag)) {
+            h.releasing = true;
+            n += 1;
+        }
+    }
+    if n == 0 {
         // Never release what was not accepted.
         dev_warn!(
             mds.as_ref(),
@@ -664,25 +830,8 @@ fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
         );
         return;
     }
-    match respond(mds, RELEASE_DC, &ranges) {
-        Ok(()) => {
-            let region_id = r.region_id;
-            // Dropping the entries unregisters their devices.
-            r.extents
-                .retain(|h| !ranges.iter().any(|&(s, _)| s == h.extent.start));
-            dev_dbg!(
-                mds.as_ref(),
-                "{} extents released from region{}\n",
-                ranges.len(),
-                region_id
-            );
-        }
-        Err(err) => dev_err!(
-            mds.as_ref(),
-            "Release DC of DPA {:#x}+{:#x} failed: {:?}\n",
-            e.start,
-            e.length,
-            err
-        ),
+    if !r.give_back(mds, false) {
+        // In use: the timer tries again until the dax devices let go.
+        arm(timer, RELEASE_RETRY_MS);
     }
 }

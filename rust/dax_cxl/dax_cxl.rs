@@ -6,7 +6,10 @@
 //! creates a dax region over the CXL region's host physical address range and one dax device that
 //! covers all of it, which the `kmem` driver can then online as System RAM. The dax region of a
 //! Dynamic Capacity (`dynamic_ram_1`) region is marked `IORESOURCE_DAX_DCD` and starts with a
-//! 0-byte seed device instead: its memory only exists once the device adds extents.
+//! 0-byte seed device instead: its memory only exists in the extents the device adds. Each
+//! extent becomes a resource of the dax region, taken from the `extentZ.N` devices at probe and
+//! from the region provider's notifications afterwards (both with the device locked, so none is
+//! missed or taken twice); dax devices claim them by tag (`daxX.Y/uuid`).
 //!
 //! Like the C driver, registration with the CXL bus is deferred to a work item on
 //! `system_long_wq` that first waits for `dax_hmem`, which may want to drive the same ranges.
@@ -16,7 +19,7 @@
 #[path = "../cxl/mod.rs"]
 mod cxl;
 
-use cxl::{dax, driver, numa, work, DaxRegionInfo, DeviceType};
+use cxl::{dax, driver, extent_dev, numa, work, DaxRegionInfo, DeviceType, Range};
 use kernel::{
     device::{self, Device},
     prelude::*,
@@ -37,6 +40,7 @@ module! {
 /// The `cxl_dax_region` driver.
 struct CxlDaxRegionDriver;
 
+#[vtable]
 impl driver::Driver for CxlDaxRegionDriver {
     const NAME: &'static CStr = c"cxl_dax_region";
     const TYPE: DeviceType = DeviceType::DaxRegion;
@@ -48,6 +52,14 @@ impl driver::Driver for CxlDaxRegionDriver {
 
     fn probe<'bound>(dev: &'bound Device<device::Core<'_>>) -> impl PinInit<(), Error> + 'bound {
         probe(dev)
+    }
+
+    fn notify(dev: &Device<device::Bound>, news: &driver::Notify<'_>) -> Result {
+        let region = dax::Region::of(dev).ok_or(ENXIO)?;
+        match news {
+            driver::Notify::AddExtent { range, tag, seq } => region.add_extent(*range, tag, *seq),
+            driver::Notify::ReleaseExtents(ranges) => region.remove_extents(ranges),
+        }
     }
 }
 
@@ -73,6 +85,20 @@ fn probe(dev: &Device<device::Core<'_>>) -> Result {
         dax::PMD_SIZE,
         flags,
     )?;
+    if info.dynamic_capacity {
+        // The extents accepted before this binding; later ones are notified.
+        for e in extent_dev::extents_of(dev)? {
+            let start = info.hpa_range.start.checked_add(e.offset);
+            let end = start.and_then(|s| s.checked_add(e.length.checked_sub(1)?));
+            let added = match (start, end) {
+                (Some(start), Some(end)) => region.add_extent(Range { start, end }, &e.tag, e.seq),
+                _ => Err(EINVAL),
+            };
+            if let Err(err) = added {
+                dev_err!(dev, "extent at {:#x} unusable: {:?}\n", e.offset, err);
+            }
+        }
+    }
     region.create_dev_dax(None, size, true)
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The demo, run in the guest by scripts/demo: a Dynamic Capacity region on the DCD device (its
 # dax region with a 0-byte seed device, as the Rust dax_cxl sets it up; capacity added and
-# released from QEMU's monitor, shown as extent devices), then a RAM region on the static CXL
+# released from QEMU's monitor, shown as extent devices, claimed by the seed, mapped, onlined as
+# System RAM and given back), then a RAM region on the static CXL
 # device, onlined by kmem; each driven by plain sysfs writes and torn down again.
 . /guest/lib.sh
 
@@ -61,6 +62,22 @@ if [ -e $CXL/$RD/create_dynamic_ram_1_region ]; then
 	step "cxl_region read the DC event log, accepted both (Add DC Response) and shows them under dax_region$Z"
 	run "ls -d $CXL/dax_region$Z/extent*"
 	run "grep . $CXL/dax_region$Z/extent$Z.*/offset $CXL/dax_region$Z/extent$Z.*/length"
+	step "The dax region has the capacity (dax_cxl made each extent a resource of it); the seed claims one untagged extent by writing 0 to its uuid"
+	run "cat $DR/available_size"
+	run "echo 0 > $DAX/$DCDAX/uuid"
+	run "cat $DAX/$DCDAX/size $DAX/$DCDAX/uuid $DR/available_size"
+	step "kmem onlines it as System RAM on its NUMA node (daxctl reconfigure-device), and back"
+	NODE=$(cat $DAX/$DCDAX/target_node)
+	run "grep MemTotal /sys/devices/system/node/node$NODE/meminfo 2>/dev/null || echo 'node$NODE: no memory yet'"
+	run "daxctl reconfigure-device -m system-ram -f $DCDAX"
+	wait_online $DCDAX
+	run "grep MemTotal /sys/devices/system/node/node$NODE/meminfo"
+	run "daxctl offline-memory $DCDAX"
+	run "daxctl reconfigure-device -m devdax -f $DCDAX >/dev/null"
+	run "echo $DCDAX > /sys/bus/dax/drivers/device_dax/unbind"
+	step "Resizing the device to 0 gives the extent back to the dax region"
+	run "echo 0 > $DAX/$DCDAX/size"
+	run "cat $DR/available_size"
 	step "The device asks for them back (Release Capacity); cxl_region answers with Release DC"
 	run "qmp '{\"execute\": \"cxl-release-dynamic-capacity\", \"arguments\": {\"removal-policy\": \"prescriptive\", ${EXT#\{}}'"
 	i=0; while [ -e $CXL/dax_region$Z/extent$Z.0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
