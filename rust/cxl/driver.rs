@@ -87,19 +87,22 @@ impl Notify<'_> {
     ///
     /// `d` is a notification as the provider passes it: `ranges` holds `nr` ranges, live for `'a`.
     unsafe fn from_raw<'a>(d: &'a c::cxl_notify_data) -> Result<Notify<'a>> {
-        let n = usize::try_from(d.nr).map_err(|_| EINVAL)?;
-        if d.ranges.is_null() || n == 0 {
+        if d.ranges.is_null() || d.nr == 0 {
             return Err(EINVAL);
         }
-        // SAFETY: Per the function's contract.
-        let ranges = unsafe { core::slice::from_raw_parts(d.ranges.cast::<Range>(), n) };
+        // CAST: `Range` has the layout of `struct range`.
+        let ranges = d.ranges.cast::<Range>();
         match d.event {
-            c::cxl_notify_event_CXL_NOTIFY_ADD_EXTENT if n == 1 => Ok(Notify::AddExtent {
-                range: ranges[0],
+            c::cxl_notify_event_CXL_NOTIFY_ADD_EXTENT if d.nr == 1 => Ok(Notify::AddExtent {
+                // SAFETY: Per the function's contract, one range.
+                range: unsafe { *ranges },
                 tag: d.tag.b,
                 seq: d.seq,
             }),
-            c::cxl_notify_event_CXL_NOTIFY_RELEASE_EXTENTS => Ok(Notify::ReleaseExtents(ranges)),
+            c::cxl_notify_event_CXL_NOTIFY_RELEASE_EXTENTS => Ok(Notify::ReleaseExtents(
+                // SAFETY: Per the function's contract. CAST: `u32` fits `usize`.
+                unsafe { core::slice::from_raw_parts(ranges, d.nr as usize) },
+            )),
             _ => Err(EINVAL),
         }
     }

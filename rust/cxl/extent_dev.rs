@@ -7,7 +7,7 @@
 //! place in the tag's sequence, fixed when it is made. It has no bus; its type is the registered
 //! provider's, whose release callback frees it and uncounts it, so that module unload waits for
 //! the last one (see `provider`). The driver of the `cxl_dax_region` reads the extents under it
-//! when it binds ([`extents_of`]); both modules compile this layout.
+//! when it binds ([`for_each_extent`]); both modules compile this layout.
 
 use super::{as_raw, cxl_bindings as c};
 #[cfg(cxl_region_provider)]
@@ -19,12 +19,11 @@ use super::{
 #[cfg(cxl_region_provider)]
 use core::ptr::NonNull;
 #[cfg(cxl_region_provider)]
-use kernel::types::Opaque;
+use kernel::{prelude::*, types::Opaque};
 use kernel::{
     bindings,
     device::{self, Device},
     ffi::{c_int, c_void},
-    prelude::*,
 };
 
 /// The C layout of an extent device.
@@ -50,44 +49,46 @@ pub(crate) struct ExtentInfo {
     pub(crate) seq: u16,
 }
 
-/// The extents under `dax_region`, a `cxl_dax_region` device, as their devices show them.
+/// Calls `f` with each extent under `dax_region`, a `cxl_dax_region` device, as its device shows
+/// it.
 ///
 /// The provider adds and removes extent devices with `dax_region` locked, so a caller that holds
 /// that lock (its driver's probe) sees exactly the extents that are there.
-pub(crate) fn extents_of(dax_region: &Device<device::Bound>) -> Result<KVec<ExtentInfo>> {
+pub(crate) fn for_each_extent<F: FnMut(ExtentInfo)>(dax_region: &Device<device::Bound>, mut f: F) {
     /// # Safety
     ///
-    /// Called by `device_for_each_child()` with a referenced child and the `KVec` below.
-    unsafe extern "C" fn collect(dev: *mut bindings::device, data: *mut c_void) -> c_int {
-        // SAFETY: Per the function's contract.
-        let (dev, out) = unsafe { (dev, &mut *data.cast::<KVec<ExtentInfo>>()) };
+    /// Called by `device_for_each_child()` with a referenced child and the `F` below.
+    unsafe extern "C" fn visit<F: FnMut(ExtentInfo)>(
+        dev: *mut bindings::device,
+        data: *mut c_void,
+    ) -> c_int {
         // SAFETY: `dev` is a live device.
         if !unsafe { c::is_cxl_extent(dev) } {
             return 0;
         }
         // SAFETY: An extent device is embedded in a `Raw` (made by `ExtentDev::add`), whose
-        // fields besides the device are constant; the child reference keeps it alive.
-        let info = unsafe {
+        // fields besides the device are constant; the child reference keeps it alive. `data` is
+        // the closure, borrowed mutably by the walk alone.
+        unsafe {
             let p = kernel::container_of!(dev, Raw, dev);
-            ExtentInfo {
+            (*data.cast::<F>())(ExtentInfo {
                 offset: (*p).offset,
                 length: (*p).length,
                 tag: (*p).tag,
                 seq: (*p).seq,
-            }
-        };
-        match out.push(info, GFP_KERNEL) {
-            Ok(()) => 0,
-            Err(_) => ENOMEM.to_errno(),
+            });
         }
+        0
     }
-    let mut out = KVec::<ExtentInfo>::new();
-    // SAFETY: `dax_region` is live; `collect` only uses `out` during the call.
-    let rc = unsafe {
-        bindings::device_for_each_child(as_raw(dax_region), (&raw mut out).cast(), Some(collect))
+    // SAFETY: `dax_region` is live; `visit` only uses `f` during the call and returns 0, so the
+    // walk covers every child.
+    unsafe {
+        bindings::device_for_each_child(
+            as_raw(dax_region),
+            (&raw mut f).cast(),
+            Some(visit::<F>),
+        )
     };
-    kernel::error::to_result(rc)?;
-    Ok(out)
 }
 
 /// An `extentZ.N` device.
@@ -126,7 +127,7 @@ impl ExtentDev {
 
     /// Adds `extent<region_id>.<n>` under `parent`, showing `offset`, `length` and `tag`, with
     /// the tag's sequence number `seq`. The caller holds `parent`'s device lock (see
-    /// [`extents_of`]).
+    /// [`for_each_extent`]).
     pub(crate) fn add(
         parent: &DaxRegionDev,
         region_id: i32,

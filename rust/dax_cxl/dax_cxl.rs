@@ -87,7 +87,7 @@ fn probe(dev: &Device<device::Core<'_>>) -> Result {
     )?;
     if info.dynamic_capacity {
         // The extents accepted before this binding; later ones are notified.
-        for e in extent_dev::extents_of(dev)? {
+        extent_dev::for_each_extent(dev, |e| {
             let start = info.hpa_range.start.checked_add(e.offset);
             let end = start.and_then(|s| s.checked_add(e.length.checked_sub(1)?));
             let added = match (start, end) {
@@ -97,7 +97,7 @@ fn probe(dev: &Device<device::Core<'_>>) -> Result {
             if let Err(err) = added {
                 dev_err!(dev, "extent at {:#x} unusable: {:?}\n", e.offset, err);
             }
-        }
+        });
     }
     region.create_dev_dax(None, size, true)
 }
