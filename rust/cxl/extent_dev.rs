@@ -18,13 +18,13 @@ use super::{
 };
 #[cfg(cxl_region_provider)]
 use core::ptr::NonNull;
-#[cfg(cxl_region_provider)]
-use kernel::{prelude::*, types::Opaque};
 use kernel::{
     bindings,
     device::{self, Device},
     ffi::{c_int, c_void},
 };
+#[cfg(cxl_region_provider)]
+use kernel::{prelude::*, types::Opaque};
 
 /// The C layout of an extent device.
 #[repr(C)]
@@ -83,11 +83,7 @@ pub(crate) fn for_each_extent<F: FnMut(ExtentInfo)>(dax_region: &Device<device::
     // SAFETY: `dax_region` is live; `visit` only uses `f` during the call and returns 0, so the
     // walk covers every child.
     unsafe {
-        bindings::device_for_each_child(
-            as_raw(dax_region),
-            (&raw mut f).cast(),
-            Some(visit::<F>),
-        )
+        bindings::device_for_each_child(as_raw(dax_region), (&raw mut f).cast(), Some(visit::<F>))
     };
 }
 

@@ -75,6 +75,7 @@ if [ -e $CXL/$RD/create_dynamic_ram_1_region ]; then
 	run "daxctl offline-memory $DCDAX"
 	run "daxctl reconfigure-device -m devdax -f $DCDAX >/dev/null"
 	run "echo $DCDAX > /sys/bus/dax/drivers/device_dax/unbind"
+	dax_forget_ids $DCDAX
 	step "Resizing the device to 0 gives the extent back to the dax region"
 	run "echo 0 > $DAX/$DCDAX/size"
 	run "cat $DR/available_size"

@@ -68,6 +68,7 @@ if dc_region_up; then
 	dax_offline dax$Z.0
 	r=$(daxctl reconfigure-device -m devdax -f dax$Z.0 2>&1) && ok "back to devdax" || not_ok "back to devdax: $r"
 	sysfs_write dax$Z.0 /sys/bus/dax/drivers/device_dax/unbind
+	dax_forget_ids dax$Z.0
 	sysfs_write 0 $D/size
 	expect_eq "release it" '{"return": {}}' "$(dc_release 0:128)"
 	settle

@@ -200,6 +200,15 @@ dax_offline() {
 	expect_eq "daxctl offline-memory $1" "offlined memory for 1 device" "$out"
 }
 
+# dax_forget_ids DAXDEV: drop the id that daxctl reconfigure-device wrote to the new_id of
+# device_dax and kmem, so that a later device of the same name binds by its region's type again.
+dax_forget_ids() {
+	local d
+	for d in device_dax kmem; do
+		echo "$1" >/sys/bus/dax/drivers/$d/remove_id 2>/dev/null || true
+	done
+}
+
 # create_region MODE: create a region of MODE (ram, dynamic_ram_1) on $RD through
 # create_MODE_region with the naming protocol (read the offered name, write it back), taking a new
 # name when another writer got the offered one first (EBUSY). Sets REGION.
