@@ -57,17 +57,13 @@ impl Notify<'_> {
         notify: unsafe extern "C" fn(*mut bindings::device, *mut c::cxl_notify_data) -> c_int,
         dev: *mut bindings::device,
     ) -> Result {
-        let one;
         // SAFETY: All zeros is a valid `cxl_notify_data` (integers, a pointer, a uuid).
         let mut d: c::cxl_notify_data = unsafe { core::mem::zeroed() };
         match self {
             Notify::AddExtent { range, tag, seq } => {
-                one = bindings::range {
-                    start: range.start,
-                    end: range.end,
-                };
                 d.event = c::cxl_notify_event_CXL_NOTIFY_ADD_EXTENT;
-                d.ranges = &raw const one;
+                // CAST: `Range` has the layout of `struct range`.
+                d.ranges = core::ptr::from_ref(range).cast();
                 d.nr = 1;
                 d.tag.b = *tag;
                 d.seq = *seq;

@@ -112,7 +112,6 @@ impl DcRegion {
                     continue;
                 }
                 let offset = e.start - self.window.dpa_start;
-                let hpa = self.hpa_of(&e);
                 let added =
                     ExtentDev::add(l.dev(), self.region_id, id, offset, e.length, e.tag, e.seq);
                 match added {
@@ -128,22 +127,27 @@ impl DcRegion {
                         continue;
                     }
                 }
-                let news = Notify::AddExtent {
-                    range: hpa,
-                    tag: e.tag,
-                    seq: e.seq,
-                };
-                if let Err(err) = l.notify(&news) {
-                    pr_err!(
-                        "region{}: extent {:#x}+{:#x} not usable by dax: {:?}\n",
-                        self.region_id,
-                        offset,
-                        e.length,
-                        err
-                    );
-                }
+                self.tell_dax(l, &e);
             }
         });
+    }
+
+    /// Tells the dax region's driver that extent `e` is the host's (usable).
+    fn tell_dax(&self, l: &DaxRegionLocked<'_>, e: &Extent) {
+        let news = Notify::AddExtent {
+            range: self.hpa_of(e),
+            tag: e.tag,
+            seq: e.seq,
+        };
+        if let Err(err) = l.notify(&news) {
+            pr_err!(
+                "region{}: extent {:#x}+{:#x} not usable by dax: {:?}\n",
+                self.region_id,
+                e.start - self.window.dpa_start,
+                e.length,
+                err
+            );
+        }
     }
 
     /// Gives back the extents marked `releasing`: the dax region lets them go (all or none:
@@ -173,32 +177,23 @@ impl DcRegion {
         let region_id = self.region_id;
         let go = |this: &mut Self, l: Option<&DaxRegionLocked<'_>>| {
             if let Some(l) = l {
-                match l.notify(&Notify::ReleaseExtents(&hpa)) {
-                    Ok(()) => {}
-                    Err(e) if e == EBUSY => {
-                        if retry {
-                            return false;
-                        }
+                if let Err(e) = l.notify(&Notify::ReleaseExtents(&hpa)) {
+                    if !retry && e == EBUSY {
                         dev_info!(
                             mds.as_ref(),
                             "region{}: {} extents to release are in use: released once free\n",
                             region_id,
                             dpa.len()
                         );
-                        return false;
-                    }
-                    Err(e) => {
-                        if retry {
-                            return false;
-                        }
+                    } else if !retry {
                         dev_err!(
                             mds.as_ref(),
                             "region{}: the dax region keeps extents to release ({:?}): retried\n",
                             region_id,
                             e
                         );
-                        return false;
                     }
+                    return false;
                 }
             }
             match respond(mds, RELEASE_DC, &dpa) {
@@ -220,23 +215,21 @@ impl DcRegion {
                         dpa.len(),
                         err
                     );
-                    // The dax region let them go: their devices go too, and come back with
-                    // `add_devices()`, which tells the dax region again.
-                    for h in this.extents.iter_mut().filter(|h| h.releasing) {
+                    // The dax region let them go: it gets them back.
+                    if let Some(l) = l {
+                        for h in this.extents.iter().filter(|h| h.releasing) {
+                            this.tell_dax(l, &h.extent);
+                        }
+                    }
+                    for h in this.extents.iter_mut() {
                         h.releasing = false;
-                        h.dev = None;
                     }
                     true
                 }
             }
         };
         match self.dax.clone() {
-            Some(dax) => {
-                let done = dax.with_lock(|l| go(self, Some(l)));
-                // After a failed Release DC the extents get their devices (and dax) again.
-                self.add_devices();
-                done
-            }
+            Some(dax) => dax.with_lock(|l| go(self, Some(l))),
             None => go(self, None),
         }
     }
@@ -317,6 +310,12 @@ fn arm(timer: &mut Option<Arc<DcTimer>>, ms: u64) {
     }
 }
 
+/// Runs `f` on the device state of memdev `id` while it is there: `None` once its device is
+/// removed or shut down (then nothing is to be answered).
+fn with_mds<R>(id: usize, f: impl FnOnce(&MemdevState) -> R) -> Option<R> {
+    Memdev::find(id)?.with_dc(|mds| Ok(f(mds))).ok()
+}
+
 /// Tries again the releases that wait for dax devices to let go. Returns whether some still
 /// wait.
 fn retry_releases(regions: &mut KVec<DcRegion>) -> bool {
@@ -325,11 +324,7 @@ fn retry_releases(regions: &mut KVec<DcRegion>) -> bool {
         .iter_mut()
         .filter(|r| r.extents.iter().any(|h| h.releasing))
     {
-        // The memdev is gone when its device was removed: then nothing is to be answered.
-        let Some(md) = Memdev::find(r.memdev) else {
-            continue;
-        };
-        waiting |= !md.with_dc(|mds| Ok(r.give_back(mds, true))).unwrap_or(true);
+        waiting |= !with_mds(r.memdev, |mds| r.give_back(mds, true)).unwrap_or(true);
     }
     waiting
 }
@@ -351,13 +346,7 @@ fn end_chains(chains: &mut KVec<DcChain>, now: Option<u64>) -> Option<u64> {
             i += 1;
             continue;
         }
-        // The memdev is gone when its device was removed: then nothing is to be answered.
-        if let Some(md) = Memdev::find(c.memdev) {
-            let _ = md.with_dc(|mds| {
-                drop_chain(mds, &mut c.pending);
-                Ok(())
-            });
-        }
+        with_mds(c.memdev, |mds| drop_chain(mds, &mut c.pending));
         let _ = chains.remove(i);
     }
     next
