@@ -6,6 +6,7 @@
 # make check                the whole suite: set-up, both kernels, lint, VM tests (what CI runs)
 # make demo [KERNEL=reference]  boot the project kernel in QEMU and walk through a region
 # make lint                 rustfmt and CLIPPY=1 over our Rust, host unit tests
+# make soak [WRITES=N] [SEED=S] [KERNEL=reference|project|debug]  the sysfs fuzzer at length
 # make clean
 
 ifeq ($(origin KDIR),undefined)
@@ -15,7 +16,7 @@ endif
 
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) $(if $(LLVM),LLVM=$(LLVM))
 
-.PHONY: all modules clean check demo lint
+.PHONY: all modules clean check demo lint soak
 
 all: modules
 
@@ -35,3 +36,6 @@ demo:
 
 lint:
 	scripts/lint
+
+soak:
+	scripts/soak $(if $(KERNEL),--kernel $(KERNEL)) $(if $(WRITES),--writes $(WRITES)) $(if $(SEED),--seed $(SEED))

@@ -66,6 +66,11 @@ if [ -e $CXL/$RD/create_dynamic_ram_1_region ]; then
 	run "cat $DR/available_size"
 	run "echo 0 > $DAX/$DCDAX/uuid"
 	run "cat $DAX/$DCDAX/size $DAX/$DCDAX/uuid $DR/available_size"
+	step "device_dax binds it: a program maps /dev/$DCDAX, writes every page and reads it back"
+	run "echo $DCDAX > /sys/bus/dax/drivers/device_dax/bind"
+	wait_for /dev/$DCDAX || { echo "FAILED: no /dev/$DCDAX"; exit 1; }
+	run "daxtest /dev/$DCDAX 134217728"
+	run "echo $DCDAX > /sys/bus/dax/drivers/device_dax/unbind"
 	step "kmem onlines it as System RAM on its NUMA node (daxctl reconfigure-device), and back"
 	NODE=$(cat $DAX/$DCDAX/target_node)
 	run "grep MemTotal /sys/devices/system/node/node$NODE/meminfo 2>/dev/null || echo 'node$NODE: no memory yet'"

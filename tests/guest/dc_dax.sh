@@ -34,10 +34,11 @@ if dc_region_up; then
 	expect_errno EBUSY 0 $D/uuid $D/size $DR/available_size
 	expect_eq "no mapping attribute" "" "$(ls $D | grep -x mapping)"
 
-	# device_dax binds it. (Mapping it, tests/tools/daxtest, needs CONFIG_FS_DAX in the project
-	# kernel: device-dax mmap checks the inode's S_DAX. Not yet.)
+	# device_dax binds it, and it is memory: every page written and read back through a mapping.
 	sysfs_write dax$Z.0 /sys/bus/dax/drivers/device_dax/bind
 	if wait_for /dev/dax$Z.0; then ok "/dev/dax$Z.0"; else not_ok "/dev/dax$Z.0"; fi
+	expect_eq "daxtest /dev/dax$Z.0: every page" "ok 32768 pages" "$(daxtest /dev/dax$Z.0 $((128 * MIB)) 2>&1)"
+	check "nothing past the claimed size: daxtest of 256 MiB fails" sh -c "! daxtest /dev/dax$Z.0 $((256 * MIB)) >/dev/null 2>&1"
 
 	# A release while a dax device holds the extent waits: no Release DC, the extent stays.
 	expect_eq "QEMU asks for the 128 MiB back" '{"return": {}}' "$(dc_release 0:128)"

@@ -52,26 +52,33 @@ obs_file() {
 	if [ -e "$2" ]; then obs "$1" "$(cat "$2" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"; else obs "$1" "<absent>"; fi
 }
 
-# errno_of MESSAGE: the errno name for a strerror() text from busybox.
-errno_of() {
+# errno_set MESSAGE: ERRNO = the errno name for a strerror() text from busybox (no fork).
+errno_set() {
 	case "$1" in
-	*"Invalid argument"*) echo EINVAL ;;
-	*"Device or resource busy"*) echo EBUSY ;;
-	*"No such device or address"*) echo ENXIO ;;
-	*"No such device"*) echo ENODEV ;;
-	*"No such file or directory"*) echo ENOENT ;;
-	*"Operation not supported"*|*"Not supported"*) echo EOPNOTSUPP ;;
-	*"No space left on device"*) echo ENOSPC ;;
-	*"Numerical result out of range"*) echo ERANGE ;;
-	*"Operation not permitted"*) echo EPERM ;;
-	*"Cannot allocate memory"*) echo ENOMEM ;;
-	*"Permission denied"*) echo EACCES ;;
-	*"Resource temporarily unavailable"*) echo EAGAIN ;;
-	*"Input/output error"*) echo EIO ;;
-	*"No such process"*) echo ESRCH ;;
-	*"File exists"*) echo EEXIST ;;
-	*) echo "UNKNOWN($1)" ;;
+	*"Invalid argument"*) ERRNO=EINVAL ;;
+	*"Device or resource busy"*) ERRNO=EBUSY ;;
+	*"No such device or address"*) ERRNO=ENXIO ;;
+	*"No such device"*) ERRNO=ENODEV ;;
+	*"No such file or directory"*|*"nonexistent directory"*) ERRNO=ENOENT ;;
+	*"Operation not supported"*|*"Not supported"*) ERRNO=EOPNOTSUPP ;;
+	*"No space left on device"*) ERRNO=ENOSPC ;;
+	*"Numerical result out of range"*) ERRNO=ERANGE ;;
+	*"Operation not permitted"*) ERRNO=EPERM ;;
+	*"Cannot allocate memory"*) ERRNO=ENOMEM ;;
+	*"Permission denied"*) ERRNO=EACCES ;;
+	*"Resource temporarily unavailable"*) ERRNO=EAGAIN ;;
+	*"Input/output error"*) ERRNO=EIO ;;
+	*"No such process"*) ERRNO=ESRCH ;;
+	*"File exists"*) ERRNO=EEXIST ;;
+	*"Argument list too long"*) ERRNO=E2BIG ;;
+	*) ERRNO="UNKNOWN($1)" ;;
 	esac
+}
+
+# errno_of MESSAGE: errno_set, printed.
+errno_of() {
+	errno_set "$1"
+	echo "$ERRNO"
 }
 
 # write_errno VALUE FILE: write VALUE to FILE; print OK or the errno name of the failure.

@@ -8,7 +8,14 @@
  *   echo rlock > .../ctl                              a kthread takes cxl_rwsem.region for read
  *   echo runlock > .../ctl                            ... and lets it go
  *   echo wlock > .../ctl, echo wunlock > .../ctl       the same, for write
+ *   echo "extent add DAXREGION OFF LEN TAG SEQ" > ...  dax_region_add_extent() on the dax region
+ *   echo "extent rm DAXREGION OFF LEN" > ...           dax_region_rm_extents() of one range
  * Whatever is still held is dropped when the module is removed.
+ *
+ * The extent commands act on the dax region of the bound cxl_dax_region device DAXREGION, at
+ * OFF bytes into it, as dax_cxl does for an extent the CXL side accepted (with that device
+ * locked); TAG is a uuid or 0 (untagged). They give the dax bus extents QEMU cannot make: tagged
+ * ones, sequences, misaligned ones. Each command's errno is the dax bus's.
  */
 #include <linux/completion.h>
 #include <linux/debugfs.h>
@@ -16,8 +23,11 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/uuid.h>
 #include <cxl.h>
 #include "core/core.h"
+#include "../dax/bus.h"
+#include "../dax/dax-private.h"
 
 static DEFINE_MUTEX(hold_lock);
 static struct device *held_dev;
@@ -57,9 +67,46 @@ static void drop_all(void)
 	}
 }
 
+static int extent_cmd(const char *args, bool add)
+{
+	char name[32], tagstr[UUID_STRING_LEN + 1] = "0";
+	unsigned long long off, len;
+	struct dax_region *dax_region;
+	uuid_t tag = uuid_null;
+	struct range range;
+	struct device *dev;
+	unsigned int seq = 0;
+	int n, rc;
+
+	n = sscanf(args, "%31s %lli %lli %36s %u", name, &off, &len, tagstr, &seq);
+	if (n != (add ? 5 : 3) || !len || seq > U16_MAX)
+		return -EINVAL;
+	if (strcmp(tagstr, "0")) {
+		rc = uuid_parse(tagstr, &tag);
+		if (rc)
+			return rc;
+	}
+	dev = bus_find_device_by_name(&cxl_bus_type, NULL, name);
+	if (!dev)
+		return -ENODEV;
+	device_lock(dev);
+	dax_region = dev->driver ? dev_get_drvdata(dev) : NULL;
+	if (!dax_region) {
+		rc = -ENXIO;
+	} else {
+		range.start = dax_region->res.start + off;
+		range.end = range.start + len - 1;
+		rc = add ? dax_region_add_extent(dax_region, &range, &tag, seq) :
+			   dax_region_rm_extents(dax_region, &range, 1);
+	}
+	device_unlock(dev);
+	put_device(dev);
+	return rc;
+}
+
 static ssize_t ctl_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
 {
-	char buf[64], *cmd;
+	char buf[160], *cmd;
 	ssize_t rc = len;
 
 	if (len >= sizeof(buf))
@@ -100,6 +147,10 @@ static ssize_t ctl_write(struct file *f, const char __user *ubuf, size_t len, lo
 		complete(&unlock);
 		kthread_stop(locker);
 		locker = NULL;
+	} else if (!strncmp(cmd, "extent add ", 11)) {
+		rc = extent_cmd(cmd + 11, true) ?: len;
+	} else if (!strncmp(cmd, "extent rm ", 10)) {
+		rc = extent_cmd(cmd + 10, false) ?: len;
 	} else {
 		rc = -EINVAL;
 	}
@@ -127,6 +178,6 @@ static void __exit cxl_hold_exit(void)
 
 module_init(cxl_hold_init);
 module_exit(cxl_hold_exit);
-MODULE_DESCRIPTION("Test fixture: hold CXL device references and cxl_rwsem.region");
+MODULE_DESCRIPTION("Test fixture: hold CXL device references and cxl_rwsem.region, add dax extents");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS("CXL");

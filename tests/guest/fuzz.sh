@@ -1,0 +1,246 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sysfs fuzzer: FUZZ_WRITES (default 2000) random writes, seeded (FUZZ_SEED, printed; the same seed
+# makes the same choices), to every writable attribute of every CXL and dax device that exists at
+# that moment, and to the bind/unbind files of the region and dax drivers. Values mix hostile input
+# (out-of-range, negative and overflowing numbers, empty, overlong, junk after a valid prefix,
+# names of other objects) with values valid for the attribute; now and then a whole valid flow
+# (a RAM region up on the static device, a DC region up on the DCD device, QMP adds and releases of
+# extents, a claim, a teardown) takes it to deep states. Afterwards an administrator's teardown must
+# leave no region, no HPA in /proc/iomem, no DPA allocation and no dax device, and a fresh RAM
+# region and a fresh DC region (with an extent, claimed and given back) must work end to end. The
+# runner fails the run on any lockdep, KASAN, WARN, BUG or kmemleak report.
+#
+# Reproduce or soak: scripts/cxl-vm --kernel project run tests/guest/run-tests.sh \
+#	FUZZ_SEED=N FUZZ_WRITES=M fuzz         (or scripts/soak)
+NO_OBS=1
+writes=${FUZZ_WRITES:-2000}
+S=${FUZZ_SEED:-$(($(date +%s) % 1000000))}
+diag "fuzz seed $S, $writes writes (FUZZ_SEED=$S FUZZ_WRITES=$writes to repeat)"
+MIB=1048576
+klog0=$(dmesg | wc -l)
+iomem0=$(iomem_cxl)
+dax0=$(ls $DAX 2>/dev/null | tr '\n' ' ')
+RD=$(root_decoder)
+DC=
+[ -e $CXL/$RD/create_dynamic_ram_1_region ] && DC=1
+has_qmp=
+[ -n "$DC" ] && command -v qmp >/dev/null && has_qmp=1
+
+# R: the next pseudo-random number (0..2^31-1) of a 64-bit LCG, no fork.
+rnd() {
+	S=$((S * 6364136223846793005 + 1442695040888963407))
+	R=$(((S >> 33) & 0x7fffffff))
+}
+# pick WORD...: V = one of the words.
+pick() {
+	rnd
+	shift $((R % $#))
+	V=$1
+}
+long=$(printf '%05000d' 7)
+hostile() {
+	rnd
+	case $((R % 24)) in
+	0) V= ;;
+	1) V=-1 ;;
+	2) V=18446744073709551615 ;;
+	3) V=18446744073709551616 ;;
+	4) V=0x10000000000000000 ;;
+	5) V=99999999999999999999999999 ;;
+	6) V=$long ;;
+	7) V="1junk" ;;
+	8) V="0x" ;;
+	9) V=" 1" ;;
+	10) V="ram x" ;;
+	11) V="-0" ;;
+	12) V="+1" ;;
+	13) V="1e3" ;;
+	14) V="%s%n%x" ;;
+	15) V="region99999" ;;
+	16) V="decoder0.0" ;;
+	17) pick $NAMES ;;
+	18) pick $NAMES; V="$V$V" ;;
+	19) V="0 1" ;;
+	20) V=$(printf '\001\377') ;;
+	21) V="4294967296" ;;
+	22) V="-2147483648" ;;
+	*) V="../../../" ;;
+	esac
+}
+# names: every CXL and dax object name, for values and for bind/unbind (globs, no fork).
+names() {
+	local d
+	NAMES= REGIONS= EPDECS= DAXDEVS= DAXREGIONS=dax_region0
+	for d in $CXL/* $DAX/*; do [ ! -e "$d" ] || NAMES="$NAMES ${d##*/}"; done
+	for d in $CXL/region*; do [ ! -e "$d" ] || REGIONS="$REGIONS ${d##*/}"; done
+	for d in $CXL/endpoint*/decoder[0-9]*; do [ ! -e "$d" ] || EPDECS="$EPDECS ${d##*/}"; done
+	for d in $DAX/*; do [ ! -e "$d" ] || DAXDEVS="$DAXDEVS ${d##*/}"; done
+	for d in $CXL/dax_region*; do [ ! -e "$d" ] || DAXREGIONS="$DAXREGIONS ${d##*/}"; done
+	[ -n "$NAMES" ] || NAMES=none
+	[ -n "$REGIONS" ] || REGIONS=region0
+	[ -n "$EPDECS" ] || EPDECS=decoder0.0
+	[ -n "$DAXDEVS" ] || DAXDEVS=dax0.0
+}
+# scan: ATTRS, the writable attribute files there are now (not security/ or firmware: sanitize and
+# erase would wipe the device, they are not ours), and the drivers' bind/unbind (not kmem's: kmem
+# onlines memory, and memory online when its dax device goes stays "until reboot", by design, on
+# the C original too; so the RAM flow below also takes its memory offline at once). One fork.
+scan() {
+	ATTRS="$(find $CXL/*/ $CXL/*/dax_region/ $DAX/*/ -maxdepth 1 -type f -perm -200 ! -name uevent \
+		! -path '*/security/*' ! -path '*firmware*' ! -name 'fw_*' 2>/dev/null)
+		/sys/bus/cxl/drivers/cxl_region/bind /sys/bus/cxl/drivers/cxl_region/unbind
+		/sys/bus/cxl/drivers/cxl_dax_region/bind /sys/bus/cxl/drivers/cxl_dax_region/unbind
+		/sys/bus/dax/drivers/device_dax/bind /sys/bus/dax/drivers/device_dax/unbind"
+	set -- $ATTRS
+	NATTRS=$#
+	names
+}
+# valid FILE: V = a value that is valid for FILE in some state.
+valid() {
+	case ${1##*/} in
+	create_*_region) V=$(cat $1 2>/dev/null) ;;
+	delete_region|bind|unbind)
+		case $1 in
+		*/dax/*) pick $DAXDEVS ;;
+		*cxl_dax_region*) pick $DAXREGIONS ;;
+		*) pick $REGIONS ;;
+		esac ;;
+	commit) pick 0 1 1 ;;
+	target[0-9]*) pick $EPDECS "" ;;
+	mode) pick ram ram dynamic_ram_1 pmem ;;
+	dpa_size) pick 0 0x10000000 0x20000000 0x8000000 0x200000 ;;
+	size)
+		case $1 in
+		$DAX/*) pick 0 0x200000 0x8000000 ;;
+		*) pick 0x10000000 0x20000000 0x8000000 0x30000000 ;;
+		esac ;;
+	interleave_ways) pick 1 1 1 2 4 ;;
+	interleave_granularity) pick 256 256 4096 512 ;;
+	uuid) pick 0 0 0 aaaaaaaa-0000-4000-8000-000000000001 ;;
+	create) V=1 ;;
+	delete) pick $DAXDEVS ;;
+	align) pick 4096 2097152 1073741824 ;;
+	memmap_on_memory) pick 0 1 ;;
+	*) pick 0 1 ;;
+	esac
+}
+EXTENTS="0:2 4:2 8:128 256:2 300:64"
+# flow: one whole valid step, output and TAP lines dropped (the fuzzed state may refuse it).
+flow() {
+	rnd
+	case $((R % 6)) in
+	0) (ram_region_up 0x2 && dax_offline $DAXDEV) >/dev/null 2>&1 ;;
+	1) [ -z "$DC" ] || (dc_region_up) >/dev/null 2>&1 ;;
+	2) [ -z "$has_qmp" ] || { pick $EXTENTS; dc_capacity add cxl-dcd0 "$V" >/dev/null 2>&1; } ;;
+	3) [ -z "$has_qmp" ] || { pick $EXTENTS; dc_capacity release cxl-dcd0 "$V" >/dev/null 2>&1; } ;;
+	4) pick $DAXDEVS; [ ! -e $DAX/$V/uuid ] || echo 0 >$DAX/$V/uuid 2>/dev/null ;;
+	*) pick $REGIONS; [ ! -e $CXL/$V ] || teardown_one $V ;;
+	esac
+}
+# teardown_one REGION: the administrator's teardown of one region, whatever its state: memory
+# offline, dax devices unbound and given back, region unbound, decommitted, targets detached,
+# deleted; then the DPA of every endpoint decoder that belongs to no region freed.
+teardown_one() {
+	local z=${1#region} d t
+	for d in $(ls -d $DAX/dax$z.* 2>/dev/null); do
+		d=${d##*/}
+		[ "$(basename "$(readlink -f $DAX/$d/driver 2>/dev/null)")" != kmem ] ||
+			daxctl offline-memory $d >/dev/null 2>&1
+	done
+	echo $1 >/sys/bus/cxl/drivers/cxl_region/unbind 2>/dev/null
+	echo 0 >$CXL/$1/commit 2>/dev/null
+	for t in $CXL/$1/target*; do [ ! -e $t ] || echo >$t 2>/dev/null; done
+	echo $1 >$CXL/$RD/delete_region 2>/dev/null
+	free_dpa
+}
+free_dpa() {
+	local d
+	for d in $EPDECS; do
+		d=$CXL/$d
+		[ -e $d ] && [ -z "$(cat $d/region 2>/dev/null)" ] && echo 0 >$d/dpa_size 2>/dev/null
+	done
+}
+
+uptime_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+scan
+accepted=0 refused=0 flows=0 n=0 t_flows=0 t_scan=0 rescan= scanned=0
+t_start=$(uptime_ms)
+errnos=
+while [ $n -lt "$writes" ]; do
+	n=$((n + 1))
+	# A scan costs about 2 s under TCG: after a write that may have made or removed devices, at
+	# most every 100 writes; else every 250. Files that went meanwhile answer ENOENT.
+	if { [ -n "$rescan" ] && [ $((n - scanned)) -ge 100 ]; } || [ $((n - scanned)) -ge 250 ]; then
+		rescan= scanned=$n
+		t0=$(uptime_ms)
+		scan
+		t_scan=$((t_scan + $(uptime_ms) - t0))
+	fi
+	rnd
+	if [ $((R % 100)) -eq 0 ]; then
+		t0=$(uptime_ms)
+		flow
+		flows=$((flows + 1))
+		scan
+		scanned=$n
+		t_flows=$((t_flows + $(uptime_ms) - t0))
+		continue
+	fi
+	rnd
+	set -- $ATTRS
+	eval A=\${$((R % NATTRS + 1))}
+	rnd
+	if [ $((R % 2)) -eq 0 ]; then valid $A; else hostile; fi
+	# No fork per write: the error message goes to a file, read back by the shell.
+	if echo -n "$V" 2>/tmp/fuzz.err >"$A"; then
+		accepted=$((accepted + 1))
+		case ${A##*/} in create*|delete*|bind|unbind|commit|uuid) rescan=1 ;; esac
+	else
+		read -r msg </tmp/fuzz.err
+		errno_set "$msg"
+		refused=$((refused + 1))
+		case " $errnos " in *" $ERRNO "*) ;; *) errnos="$errnos $ERRNO" ;; esac
+	fi
+done
+ok "$writes writes: $accepted accepted, $refused refused ($errnos ), $flows valid flows; seed $S"
+diag "fuzz took $(($(uptime_ms) - t_start)) ms: flows $t_flows ms, attribute scans $t_scan ms"
+expect_eq "no kernel report during the fuzz" "" "$(dmesg | tail -n +$((klog0 + 1)) | grep -E 'WARNING:|BUG:|Oops|KASAN|possible circular|inconsistent lock' | head -3)"
+
+# The administrator's teardown, then nothing may be left.
+names
+for reg in $REGIONS; do [ ! -e $CXL/$reg ] || teardown_one $reg; done
+names
+free_dpa
+for d in $(ls $DAX 2>/dev/null); do dax_forget_ids $d; done
+expect_eq "no region left" "" "$(ls $CXL | grep '^region')"
+expect_eq "no dax device left" "$dax0" "$(ls $DAX 2>/dev/null | tr '\n' ' ')"
+expect_eq "the CXL window is as before" "$iomem0" "$(iomem_cxl)"
+left=$(for d in $EPDECS; do [ $(($(cat $CXL/$d/dpa_size))) -eq 0 ] || echo "$d"; done)
+expect_eq "no DPA allocated" "" "$left"
+
+# A fresh RAM region works end to end.
+if ram_region_up 0x2; then
+	ram_region_down
+fi
+# A fresh DC region takes back what the device still holds, gives it back, and an extent goes
+# the whole way: add, claim, give back, release.
+if [ -n "$DC" ] && dc_region_up; then
+	Z=${REGION#region}
+	sleep 1
+	for e in $(ls -d $CXL/dax_region$Z/extent$Z.* 2>/dev/null); do
+		o=$(($(cat $e/offset) / MIB)) l=$(($(cat $e/length) / MIB))
+		dc_capacity release cxl-dcd0 "$o:$l" >/dev/null
+	done
+	wait_gone $CXL/dax_region$Z/extent$Z.0
+	expect_eq "every extent the fuzz left given back" "" "$(extents_of $REGION)"
+	expect_eq "add 2 MiB" '{"return": {}}' "$(dc_capacity add cxl-dcd0 0:2)"
+	if wait_for $CXL/dax_region$Z/extent$Z.0; then ok "accepted"; else not_ok "accepted"; fi
+	sysfs_write 0 $DAX/dax$Z.0/uuid
+	expect_eq "claimed" $((2 * MIB)) "$(cat $DAX/dax$Z.0/size)"
+	sysfs_write 0 $DAX/dax$Z.0/size
+	expect_eq "release it" '{"return": {}}' "$(dc_capacity release cxl-dcd0 0:2)"
+	if wait_gone $CXL/dax_region$Z/extent$Z.0; then ok "released"; else not_ok "released"; fi
+	sysfs_write "$REGION" $CXL/$RD/delete_region
+	sysfs_write 0 $CXL/$EPDEC/dpa_size
+fi
+expect_eq "the CXL window is as before, at the end" "$iomem0" "$(iomem_cxl)"
