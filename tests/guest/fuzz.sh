@@ -202,7 +202,7 @@ while [ $n -lt "$writes" ]; do
 		case " $errnos " in *" $ERRNO "*) ;; *) errnos="$errnos $ERRNO" ;; esac
 	fi
 done
-ok "$writes writes: $accepted accepted, $refused refused ($errnos ), $flows valid flows; seed $S"
+ok "$writes writes: $accepted accepted, $refused refused ($errnos ), $flows valid flows"
 diag "fuzz took $(($(uptime_ms) - t_start)) ms: flows $t_flows ms, attribute scans $t_scan ms"
 expect_eq "no kernel report during the fuzz" "" "$(dmesg | tail -n +$((klog0 + 1)) | grep -E 'WARNING:|BUG:|Oops|KASAN|possible circular|inconsistent lock' | head -3)"
 
