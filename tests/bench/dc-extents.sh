@@ -9,32 +9,29 @@
 cd /guest || exit 1
 . ./lib.sh
 n=${1:-10}
-now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 add() { dc_capacity add cxl-dcd0 "$1" >/dev/null; }
 release() { dc_capacity release cxl-dcd0 "$1" >/dev/null; }
-until_present() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -lt 2000 ] || return 1; sleep 0.005; done; }
-until_gone() { i=0; while [ -e "$1" ]; do i=$((i + 1)); [ $i -lt 2000 ] || return 1; sleep 0.005; done; }
 
 dc_region_up >/tmp/up.log || { cat /tmp/up.log; exit 1; }
 # The transport alone: a QMP command that does nothing.
 r=0
 while [ $r -lt "$n" ]; do
-	t0=$(now)
+	t0=$(now_ms)
 	qmp '{"execute": "query-status"}' >/dev/null || exit 1
-	echo "@@QMP $(($(now) - t0))"
+	echo "@@QMP $(($(now_ms) - t0))"
 	r=$((r + 1))
 done
 Z=${REGION#region}
 D=$CXL/dax_region$Z
 r=0
 while [ $r -lt "$n" ]; do
-	t0=$(now)
+	t0=$(now_ms)
 	add 0:2 || exit 1
 	until_present $D/extent$Z.0 || { echo "no extent device"; exit 1; }
-	t1=$(now)
+	t1=$(now_ms)
 	release 0:2 || exit 1
 	until_gone $D/extent$Z.0 || { echo "extent device stays"; exit 1; }
-	t2=$(now)
+	t2=$(now_ms)
 	echo "@@ADD $((t1 - t0))"
 	echo "@@RELEASE $((t2 - t1))"
 	r=$((r + 1))
@@ -42,10 +39,10 @@ done
 eight="0:2 2:2 4:2 6:2 8:2 10:2 12:2 14:2"
 r=0
 while [ $r -lt "$n" ]; do
-	t0=$(now)
+	t0=$(now_ms)
 	add "$eight" || exit 1
 	until_present $D/extent$Z.7 || { echo "no eighth extent device"; exit 1; }
-	t1=$(now)
+	t1=$(now_ms)
 	echo "@@ADD8 $((t1 - t0))"
 	release "$eight" || exit 1
 	until_gone $D/extent$Z.0 || exit 1

@@ -6,13 +6,12 @@
 cd /guest || exit 1
 . ./lib.sh
 n=${1:-20}
-now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 cycle=0
 while [ $cycle -lt "$n" ]; do
-	t0=$(now)
+	t0=$(now_ms)
 	ram_region_up 0x2 >/tmp/cycle.log || { cat /tmp/cycle.log; exit 1; }
 	ram_region_down >>/tmp/cycle.log
-	t1=$(now)
+	t1=$(now_ms)
 	if grep -q '^not ok' /tmp/cycle.log; then cat /tmp/cycle.log; exit 1; fi
 	echo "@@CYCLE $((t1 - t0))"
 	cycle=$((cycle + 1))

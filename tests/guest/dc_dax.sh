@@ -6,9 +6,6 @@
 # holds the extent and completes (Release DC) once it lets go. QEMU is the other witness: it
 # refuses to release what the host gave back ("non-existing DPA range").
 NO_OBS=1
-dc_add() { dc_capacity add cxl-dcd0 "$1"; }
-dc_release() { dc_capacity release cxl-dcd0 "$1"; }
-settle() { sleep 1; }
 MIB=1048576
 UNTAGGED=00000000-0000-0000-0000-000000000000
 
@@ -60,11 +57,11 @@ if dc_region_up; then
 	settle
 	sysfs_write 0 $D/uuid
 	node=$(cat $D/target_node)
-	before=$(awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node$node/meminfo 2>/dev/null || echo 0)
+	before=$(node_kb $node)
 	# The guest onlines hot-added memory itself (movable): -f tells daxctl to go on regardless.
 	r=$(daxctl reconfigure-device -m system-ram -f dax$Z.0 2>&1) && ok "daxctl reconfigure-device -m system-ram dax$Z.0" || not_ok "daxctl reconfigure-device -m system-ram: $r"
 	wait_online dax$Z.0
-	after=$(awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node$node/meminfo)
+	after=$(node_kb $node)
 	expect_eq "node$node grows by the extent (kB)" $((128 * 1024)) $((after - before))
 	dax_offline dax$Z.0
 	r=$(daxctl reconfigure-device -m devdax -f dax$Z.0 2>&1) && ok "back to devdax" || not_ok "back to devdax: $r"

@@ -4,10 +4,7 @@
 # (Release DC). The device is the witness: QEMU releases only extents the host accepted ("cannot
 # release extent with pending DPA range" while unanswered, an error when never accepted).
 NO_OBS=1
-dc_add() { dc_capacity add cxl-dcd0 "$1"; }
-dc_release() { dc_capacity release cxl-dcd0 "$1"; }
 # settle: the event thread answers asynchronously.
-settle() { sleep 1; }
 klog_count() { dmesg | grep -c "$1" || true; }
 
 if dc_region_up; then

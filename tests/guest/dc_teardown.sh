@@ -7,12 +7,8 @@
 # cxl_region is unloaded while a claimed device is mapped by a running process: the process keeps
 # its file, the module goes, and after the reload the extent is read back and can be released.
 NO_OBS=1
-dc_add() { dc_capacity add cxl-dcd0 "$1"; }
-dc_release() { dc_capacity release cxl-dcd0 "$1"; }
-settle() { sleep 1; }
 MIB=1048576
 iomem0=$(iomem_cxl)
-node_kb() { awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node$1/meminfo 2>/dev/null || echo 0; }
 ALL="extent%s.0=0x0:0x8000000 extent%s.1=0x10000000:0x200000 extent%s.2=0x10400000:0x200000"
 
 if dc_region_up; then

@@ -341,6 +341,22 @@ dc_capacity() {
 	qmp "{\"execute\": \"cxl-$1-dynamic-capacity\", \"arguments\": {\"path\": \"/machine/peripheral/$2\", \"host-id\": 0, \"$pol\": \"prescriptive\", \"region\": 0, \"extents\": [$ext]}}"
 }
 
+# dc_add / dc_release "OFF:LEN ...": dc_capacity on the DCD device cxl-dcd0. settle: time for
+# the DC event thread to answer.
+dc_add() { dc_capacity add cxl-dcd0 "$1"; }
+dc_release() { dc_capacity release cxl-dcd0 "$1"; }
+settle() { sleep 1; }
+
+# node_kb NODE: MemTotal of NUMA node NODE in kB (0 while the node has no memory).
+node_kb() { awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node$1/meminfo 2>/dev/null || echo 0; }
+
+# now_ms: milliseconds since boot (10 ms resolution: /proc/uptime).
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+
+# until_present / until_gone PATH [TRIES]: wait in 5 ms steps, for timing (default 2000 tries).
+until_present() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -lt "${2:-2000}" ] || return 1; sleep 0.005; done; }
+until_gone() { i=0; while [ -e "$1" ]; do i=$((i + 1)); [ $i -lt "${2:-2000}" ] || return 1; sleep 0.005; done; }
+
 # extents_of REGION: "extentZ.N=offset:length ..." of the extent devices under the region's dax
 # region, by id; empty when there are none.
 extents_of() {
