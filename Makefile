@@ -7,6 +7,8 @@
 # make demo [KERNEL=reference]  boot the project kernel in QEMU and walk through a region
 # make lint                 rustfmt and CLIPPY=1 over our Rust, host unit tests
 # make soak [WRITES=N] [SEED=S] [KERNEL=reference|project|debug]  the sysfs fuzzer at length
+# make soak FAULTS=1        fault injection at every N (debug kernel)
+# make soak PROPS=N [SEED=S]  the host property tests, N cases per property
 # make clean
 
 ifeq ($(origin KDIR),undefined)
@@ -38,4 +40,5 @@ lint:
 	scripts/lint
 
 soak:
-	scripts/soak $(if $(KERNEL),--kernel $(KERNEL)) $(if $(WRITES),--writes $(WRITES)) $(if $(SEED),--seed $(SEED))
+	scripts/soak $(if $(KERNEL),--kernel $(KERNEL)) $(if $(WRITES),--writes $(WRITES)) $(if $(SEED),--seed $(SEED)) \
+		$(if $(FAULTS),--faults) $(if $(PROPS),--props $(PROPS))

@@ -25,6 +25,8 @@ if dc_region_up; then
 	base=$(cat $CXL/$REGION/resource)
 	r=$(insmod /lib/modules/cxlvm/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
 
+	expect_eq "the fixture refuses a device that is not a cxl_dax_region" ENXIO \
+		"$(write_errno "extent add $REGION 0 $((2 * MIB)) 0 0" $CTL)"
 	expect_eq "tag A, sequence 1 at 402 MiB" OK "$(fx add 402 2 $TA 1)"
 	expect_eq "tag A, sequence 0 at 400 MiB" OK "$(fx add 400 2 $TA 0)"
 	expect_eq "an extent over another is refused" EBUSY "$(fx add 401 2 0 0)"

@@ -136,30 +136,6 @@ flow() {
 	*) pick $REGIONS; [ ! -e $CXL/$V ] || teardown_one $V ;;
 	esac
 }
-# teardown_one REGION: the administrator's teardown of one region, whatever its state: memory
-# offline, dax devices unbound and given back, region unbound, decommitted, targets detached,
-# deleted; then the DPA of every endpoint decoder that belongs to no region freed.
-teardown_one() {
-	local z=${1#region} d t
-	for d in $(ls -d $DAX/dax$z.* 2>/dev/null); do
-		d=${d##*/}
-		[ "$(basename "$(readlink -f $DAX/$d/driver 2>/dev/null)")" != kmem ] ||
-			daxctl offline-memory $d >/dev/null 2>&1
-	done
-	echo $1 >/sys/bus/cxl/drivers/cxl_region/unbind 2>/dev/null
-	echo 0 >$CXL/$1/commit 2>/dev/null
-	for t in $CXL/$1/target*; do [ ! -e $t ] || echo >$t 2>/dev/null; done
-	echo $1 >$CXL/$RD/delete_region 2>/dev/null
-	free_dpa
-}
-free_dpa() {
-	local d
-	for d in $EPDECS; do
-		d=$CXL/$d
-		[ -e $d ] && [ -z "$(cat $d/region 2>/dev/null)" ] && echo 0 >$d/dpa_size 2>/dev/null
-	done
-}
-
 scan
 accepted=0 refused=0 flows=0 n=0 t_flows=0 t_scan=0 rescan= scanned=0
 t_start=$(now_ms)

@@ -366,3 +366,27 @@ extents_of() {
 	done
 	echo "${out# }"
 }
+
+# teardown_one REGION: the administrator's teardown of one region of $RD, whatever its state:
+# memory offline, region unbound, decommitted, targets detached, deleted; then free_dpa. Quiet.
+teardown_one() {
+	local z=${1#region} d t
+	for d in $(ls -d $DAX/dax$z.* 2>/dev/null); do
+		d=${d##*/}
+		[ "$(basename "$(readlink -f $DAX/$d/driver 2>/dev/null)")" != kmem ] ||
+			daxctl offline-memory $d >/dev/null 2>&1
+	done
+	echo $1 >/sys/bus/cxl/drivers/cxl_region/unbind 2>/dev/null
+	echo 0 >$CXL/$1/commit 2>/dev/null
+	for t in $CXL/$1/target*; do [ ! -e $t ] || echo >$t 2>/dev/null; done
+	echo $1 >$CXL/$RD/delete_region 2>/dev/null
+	free_dpa
+}
+# free_dpa: free the DPA of each endpoint decoder of $EPDECS that belongs to no region. Quiet.
+free_dpa() {
+	local d
+	for d in $EPDECS; do
+		d=$CXL/$d
+		[ -e $d ] && [ -z "$(cat $d/region 2>/dev/null)" ] && echo 0 >$d/dpa_size 2>/dev/null
+	done
+}

@@ -12,7 +12,8 @@
  *   echo "extent rm DAXREGION OFF LEN" > ...           dax_region_rm_extents() of one range
  * Whatever is still held is dropped when the module is removed.
  *
- * The extent commands act on the dax region of the bound cxl_dax_region device DAXREGION, at
+ * The extent commands act on the dax region of the cxl_dax_region device DAXREGION (bound to
+ * dax_cxl's driver; any other device is refused with ENXIO), at
  * OFF bytes into it, as dax_cxl does for an extent the CXL side accepted (with that device
  * locked); TAG is a uuid or 0 (untagged). They give the dax bus extents QEMU cannot make: tagged
  * ones, sequences, misaligned ones. Each command's errno is the dax bus's.
@@ -90,7 +91,9 @@ static int extent_cmd(const char *args, bool add)
 	if (!dev)
 		return -ENODEV;
 	device_lock(dev);
-	dax_region = dev->driver ? dev_get_drvdata(dev) : NULL;
+	/* Only dax_cxl's driver data is a struct dax_region. */
+	dax_region = dev->driver && !strcmp(dev->driver->name, "cxl_dax_region") ?
+		     dev_get_drvdata(dev) : NULL;
 	if (!dax_region) {
 		rc = -ENXIO;
 	} else {

@@ -21,3 +21,6 @@ mod sysfs_input;
 
 #[path = "../../cxl/extent.rs"]
 mod extent;
+
+#[cfg(test)]
+mod props;

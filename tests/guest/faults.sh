@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: GPL-2.0
+# Fault injection (debug kernel: FAILSLAB, FAIL_PAGE_ALLOC). Each step of a region's life is one
+# sysfs write; the step is repeated with its Nth allocation failed (/proc/thread-self/fail-nth, so
+# only the writing task's allocations fail: kmalloc, kmem_cache and page allocations, GFP_KERNEL
+# included), for N = 1, 2, ... until the write makes fewer than N allocations. Each time:
+#  - the write fails with an errno (or, when the failed allocation was optional, succeeds and the
+#    step's effect is there);
+#  - the same write then succeeds without a fault (the state is consistent: the next user works);
+#  - the administrator's teardown leaves no region, no HPA, no DPA and no dax device.
+# The runner fails the run on any KASAN, lockdep, WARN, BUG or kmemleak report.
+#
+# Steps: create_ram_region, size (HPA), target0 (attach), commit, bind (region probe: the
+# cxl_dax_region, dax_cxl's dax region and device), delete_region of a bound region,
+# create_dynamic_ram_1_region, and the bind of a DC region while the device holds an extent (the
+# extent list read, the extent device and the seed). dax device auto-binding is off meanwhile
+# (drivers_autoprobe), so a RAM region's memory is not hot-added in the middle.
+#
+# FAULT_EVERY=1 tries every N (the soak); by default N runs through 1, 2, 3, 5, 8, 13, 21, ... (a
+# bounded sample: the first allocations of a step and a spread of the later ones).
+#
+# create_*_region may answer EBUSY without a fault: the naming protocol's "another writer took the
+# offered name", which here is the delayed release (DEBUG_KOBJECT_RELEASE) of an earlier region
+# handing its smaller id back to the root decoder, as C's cxl_region_release() does. Such a write
+# is repeated with a newly read name.
+NO_OBS=1
+FI=/sys/kernel/debug
+if [ ! -e /proc/thread-self/fail-nth ] || [ ! -d $FI/failslab ]; then
+	not_ok "this kernel has fail-nth and failslab (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)"
+	return 0
+fi
+for f in failslab fail_page_alloc; do
+	echo N >$FI/$f/ignore-gfp-wait
+	echo 2 >$FI/$f/verbose
+	echo 100000 >$FI/$f/verbose_ratelimit_burst
+done
+echo 0 >$FI/fail_page_alloc/min-order
+echo N >$FI/fail_page_alloc/ignore-gfp-highmem
+MIB=1048576
+RD=$(root_decoder)
+iomem0=$(iomem_cxl)
+dax0=$(ls $DAX 2>/dev/null | tr '\n' ' ')
+klog0=$(dmesg | wc -l)
+echo 0 >/sys/bus/dax/drivers_autoprobe
+
+# fault_write N VALUE FILE: write VALUE to FILE from a task whose Nth allocation from now fails.
+# Sets FW (OK or the errno name) and HIT (1 when the failure was injected, 0 when the write made
+# fewer than N allocations). The error file and fail-nth are opened before the fault is armed.
+fault_write() {
+	set -- $( (
+		exec 3>/tmp/faults.err 4<>/proc/thread-self/fail-nth
+		echo "$1" >&4
+		if echo -n "$2" 2>&3 >"$3"; then rc=OK; else rc=FAIL; fi
+		read -r left <&4
+		echo 0 >&4
+		echo "$rc ${left:-x}"
+	) )
+	HIT=0
+	[ "$2" != 0 ] || HIT=1
+	FW=$1
+	if [ "$FW" = FAIL ]; then
+		read -r msg </tmp/faults.err
+		errno_set "$msg"
+		FW=$ERRNO
+	fi
+}
+
+w() { echo -n "$1" >"$2" 2>/dev/null; }
+
+# The states a step starts from, each built from nothing by plain writes (quiet; 1 on failure).
+# MODE and SERIAL choose the partition and the device.
+s_clean() { REGION=; }
+s_created() {
+	local tries=0
+	until REGION=$(cat $CXL/$RD/create_${MODE}_region) && w $REGION $CXL/$RD/create_${MODE}_region; do
+		tries=$((tries + 1))
+		[ $tries -lt 20 ] || return 1
+	done
+	w 1 $CXL/$REGION/interleave_ways && w 256 $CXL/$REGION/interleave_granularity
+}
+s_sized() {
+	s_created && w $MODE $CXL/$EPDEC/mode && w $(cat $CXL/$MEMDEV/$MODE/size) $CXL/$EPDEC/dpa_size &&
+		w $(cat $CXL/$MEMDEV/$MODE/size) $CXL/$REGION/size
+}
+s_attached() { s_sized && w $EPDEC $CXL/$REGION/target0; }
+s_committed() { s_attached && w 1 $CXL/$REGION/commit; }
+s_bound() { s_committed && w $REGION /sys/bus/cxl/drivers/cxl_region/bind; }
+
+# left_over: what the administrator's teardown of $REGION leaves that it must not.
+left_over() {
+	for reg in $(ls $CXL | grep '^region'); do teardown_one $reg; done
+	free_dpa
+	[ -z "$(ls $CXL | grep '^region')" ] || echo "regions: $(ls $CXL | grep '^region' | tr '\n' ' ')"
+	[ "$(ls $DAX 2>/dev/null | tr '\n' ' ')" = "$dax0" ] || echo "dax devices: $(ls $DAX | tr '\n' ' ')"
+	[ "$(iomem_cxl)" = "$iomem0" ] || echo "CXL window: $(iomem_cxl | tr '\n' ' ')"
+	[ $(($(cat $CXL/$EPDEC/dpa_size))) -eq 0 ] || echo "DPA: $EPDEC $(cat $CXL/$EPDEC/dpa_size)"
+}
+
+# step NAME STATE FILE VALUE: the step from STATE, with fault N = 1, 2, ... FILE and VALUE are
+# evaluated after STATE is built ($REGION is known then).
+step() {
+	local name=$1 state=$2 n=0 a=1 b=2 last=0 injected=0 absorbed=0 bad= errnos= f v busy
+	while :; do
+		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
+		$state || { bad="$bad; cannot build $state for N=$n: $(left_over)"; break; }
+		busy=0
+		while :; do
+			eval f=$3 v=$4
+			fault_write $n "$v" "$f"
+			case "$HIT $FW $name" in "0 EBUSY create"*) ;; *) break ;; esac
+			busy=$((busy + 1))
+			[ $busy -lt 20 ] || break
+		done
+		if [ $HIT = 0 ]; then
+			[ "$FW" = OK ] || bad="$bad; N=$n not injected, yet $FW"
+			[ -z "$(left_over)" ] || bad="$bad; N=$n (no fault): $(left_over)"
+			break
+		fi
+		injected=$((injected + 1)) last=$n
+		if [ "$FW" = OK ]; then
+			absorbed=$((absorbed + 1))
+		else
+			case " $errnos " in *" $FW "*) ;; *) errnos="$errnos $FW" ;; esac
+			# The next user: the same step, without a fault (create takes the next name).
+			case $name in create*) eval v=\$\(cat $f\) ;; esac
+			w "$v" "$f" || bad="$bad; N=$n: $FW, then the step fails without a fault"
+		fi
+		lo=$(left_over)
+		[ -z "$lo" ] || bad="$bad; N=$n ($FW): teardown leaves $lo"
+		[ $n -lt 2000 ] || { bad="$bad; still injecting at N=$n"; break; }
+	done
+	if [ -z "$bad" ]; then
+		ok "$name: $injected failed allocations ($((injected - absorbed)) refused with$errnos, $absorbed absorbed), each time the step then worked and nothing was left; the step makes $last to $((n - 1)) allocations"
+	else
+		not_ok "$name under fault injection"
+		diag "${bad#; }"
+	fi
+	TOTAL_INJECTED=$((TOTAL_INJECTED + injected))
+}
+
+TOTAL_INJECTED=0
+MODE=ram
+MEMDEV=$(memdev_by_serial 0x2)
+EP=$(endpoint_of $MEMDEV)
+EPDEC=$(first_free_decoder $EP)
+EPDECS=$EPDEC
+step create_ram_region s_clean '$CXL/$RD/create_ram_region' '$(cat $CXL/$RD/create_ram_region)'
+step "RAM region size (HPA)" s_created '$CXL/$REGION/size' '$(cat $CXL/$MEMDEV/ram/size)'
+step "RAM region target0 (attach)" s_sized '$CXL/$REGION/target0' '$EPDEC'
+step "RAM region commit" s_attached '$CXL/$REGION/commit' 1
+step "RAM region bind (probe, dax region and device)" s_committed /sys/bus/cxl/drivers/cxl_region/bind '$REGION'
+step "delete_region of a bound RAM region" s_bound '$CXL/$RD/delete_region' '$REGION'
+
+if [ -e $CXL/$RD/create_dynamic_ram_1_region ] && command -v qmp >/dev/null; then
+	MODE=dynamic_ram_1
+	MEMDEV=$(memdev_by_serial 0x1)
+	EP=$(endpoint_of $MEMDEV)
+	EPDEC=$(first_free_decoder $EP)
+	EPDECS=$EPDEC
+	step create_dynamic_ram_1_region s_clean '$CXL/$RD/create_dynamic_ram_1_region' \
+		'$(cat $CXL/$RD/create_dynamic_ram_1_region)'
+	# The device holds one extent for the host (added while a region was there to accept it):
+	# each bind reads it back into extentZ.0.
+	if s_bound; then
+		dc_add "0:2" >/dev/null
+		wait_for $CXL/dax_region${REGION#region}/extent${REGION#region}.0 100
+		check "the DC region accepts an extent before the faults" test -e $CXL/dax_region${REGION#region}/extent${REGION#region}.0
+	else
+		not_ok "a DC region comes up before the faults"
+	fi
+	expect_eq "nothing left before the DC bind step" "" "$(left_over)"
+	step "DC region bind with an extent (list read, extent device, seed)" s_committed \
+		/sys/bus/cxl/drivers/cxl_region/bind '$REGION'
+	# Give it back: a region takes it, the device is asked to release it.
+	if s_bound && wait_for $CXL/dax_region${REGION#region}/extent${REGION#region}.0; then
+		dc_release "0:2" >/dev/null
+		wait_gone $CXL/dax_region${REGION#region}/extent${REGION#region}.0 100
+		check "the extent is released after the faults" test ! -e $CXL/dax_region${REGION#region}/extent${REGION#region}.0
+	else
+		not_ok "a DC region takes the extent back after the faults"
+	fi
+	expect_eq "nothing left after the DC steps" "" "$(left_over)"
+fi
+
+echo 1 >/sys/bus/dax/drivers_autoprobe
+for f in failslab fail_page_alloc; do echo Y >$FI/$f/ignore-gfp-wait; done
+inj=$(dmesg | tail -n +$((klog0 + 1)) | grep -c 'FAULT_INJECTION: forcing a failure')
+ours=$(dmesg | tail -n +$((klog0 + 1)) | awk '/FAULT_INJECTION: forcing a failure/ { if (n) c += m; n = 1; m = 0 }
+	/\[(cxl_region|dax_cxl)\]/ { m = 1 } END { c += m; print c + 0 }')
+diag "$TOTAL_INJECTED allocations failed by fail-nth; the kernel log shows $inj of them ($(( TOTAL_INJECTED - inj )) were __GFP_NOWARN allocations, failed silently), $ours with cxl_region or dax_cxl on the stack"
+check "failures were injected into our modules' paths" test "$ours" -gt 0
