@@ -9,6 +9,7 @@
 # make soak [WRITES=N] [SEED=S] [KERNEL=reference|project|debug]  the sysfs fuzzer at length
 # make soak FAULTS=1        fault injection at every N (debug kernel)
 # make soak PROPS=N [SEED=S]  the host property tests, N cases per property
+# make soak RACES=N         the race test, N rounds of each race
 # make clean
 
 ifeq ($(origin KDIR),undefined)
@@ -41,4 +42,4 @@ lint:
 
 soak:
 	scripts/soak $(if $(KERNEL),--kernel $(KERNEL)) $(if $(WRITES),--writes $(WRITES)) $(if $(SEED),--seed $(SEED)) \
-		$(if $(FAULTS),--faults) $(if $(PROPS),--props $(PROPS))
+		$(if $(FAULTS),--faults) $(if $(PROPS),--props $(PROPS)) $(if $(RACES),--races $(RACES))

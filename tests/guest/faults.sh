@@ -64,37 +64,6 @@ fault_write() {
 	fi
 }
 
-w() { echo -n "$1" >"$2" 2>/dev/null; }
-
-# The states a step starts from, each built from nothing by plain writes (quiet; 1 on failure).
-# MODE and SERIAL choose the partition and the device.
-s_clean() { REGION=; }
-s_created() {
-	local tries=0
-	until REGION=$(cat $CXL/$RD/create_${MODE}_region) && w $REGION $CXL/$RD/create_${MODE}_region; do
-		tries=$((tries + 1))
-		[ $tries -lt 20 ] || return 1
-	done
-	w 1 $CXL/$REGION/interleave_ways && w 256 $CXL/$REGION/interleave_granularity
-}
-s_sized() {
-	s_created && w $MODE $CXL/$EPDEC/mode && w $(cat $CXL/$MEMDEV/$MODE/size) $CXL/$EPDEC/dpa_size &&
-		w $(cat $CXL/$MEMDEV/$MODE/size) $CXL/$REGION/size
-}
-s_attached() { s_sized && w $EPDEC $CXL/$REGION/target0; }
-s_committed() { s_attached && w 1 $CXL/$REGION/commit; }
-s_bound() { s_committed && w $REGION /sys/bus/cxl/drivers/cxl_region/bind; }
-
-# left_over: what the administrator's teardown of $REGION leaves that it must not.
-left_over() {
-	for reg in $(ls $CXL | grep '^region'); do teardown_one $reg; done
-	free_dpa
-	[ -z "$(ls $CXL | grep '^region')" ] || echo "regions: $(ls $CXL | grep '^region' | tr '\n' ' ')"
-	[ "$(ls $DAX 2>/dev/null | tr '\n' ' ')" = "$dax0" ] || echo "dax devices: $(ls $DAX | tr '\n' ' ')"
-	[ "$(iomem_cxl)" = "$iomem0" ] || echo "CXL window: $(iomem_cxl | tr '\n' ' ')"
-	[ $(($(cat $CXL/$EPDEC/dpa_size))) -eq 0 ] || echo "DPA: $EPDEC $(cat $CXL/$EPDEC/dpa_size)"
-}
-
 # step NAME STATE FILE VALUE: the step from STATE, with fault N = 1, 2, ... FILE and VALUE are
 # evaluated after STATE is built ($REGION is known then).
 step() {

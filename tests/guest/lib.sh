@@ -390,3 +390,42 @@ free_dpa() {
 		[ -e $d ] && [ -z "$(cat $d/region 2>/dev/null)" ] && echo 0 >$d/dpa_size 2>/dev/null
 	done
 }
+
+# w VALUE FILE: a quiet write; its status.
+w() { { echo -n "$1" >"$2"; } 2>/dev/null; }
+
+# Quiet builders of a region's states, each from nothing by plain writes (1 on failure), for the
+# fault and race tests: a region of MODE (ram, dynamic_ram_1) on $RD over $EPDEC of $MEMDEV.
+# The create retries the naming protocol's EBUSY (a delayed release may hand a smaller id back).
+s_clean() { REGION=; }
+s_created() {
+	local tries=0
+	until REGION=$(cat $CXL/$RD/create_${MODE}_region) && w $REGION $CXL/$RD/create_${MODE}_region; do
+		tries=$((tries + 1))
+		[ $tries -lt 20 ] || return 1
+	done
+	w 1 $CXL/$REGION/interleave_ways && w 256 $CXL/$REGION/interleave_granularity
+}
+s_sized() {
+	s_created && w $MODE $CXL/$EPDEC/mode && w $(cat $CXL/$MEMDEV/$MODE/size) $CXL/$EPDEC/dpa_size &&
+		w $(cat $CXL/$MEMDEV/$MODE/size) $CXL/$REGION/size
+}
+s_attached() { s_sized && w $EPDEC $CXL/$REGION/target0; }
+s_committed() { s_attached && w 1 $CXL/$REGION/commit; }
+s_bound() { s_committed && w $REGION /sys/bus/cxl/drivers/cxl_region/bind; }
+
+# left_over: the administrator's teardown of every region, then what it left that it must not
+# (printed; empty when nothing): regions, dax devices other than $dax0, the CXL window other than
+# $iomem0, DPA on any endpoint decoder.
+left_over() {
+	local reg d
+	EPDECS=$(cd $CXL && ls -d endpoint*/decoder*.* 2>/dev/null | sed 's|.*/||')
+	for reg in $(ls $CXL | grep '^region'); do teardown_one $reg; done
+	free_dpa
+	[ -z "$(ls $CXL | grep '^region')" ] || echo "regions: $(ls $CXL | grep '^region' | tr '\n' ' ')"
+	[ "$(ls $DAX 2>/dev/null | tr '\n' ' ')" = "$dax0" ] || echo "dax devices: $(ls $DAX | tr '\n' ' ')"
+	[ "$(iomem_cxl)" = "$iomem0" ] || echo "CXL window: $(iomem_cxl | tr '\n' ' ')"
+	for d in $EPDECS; do
+		[ $(($(cat $CXL/$d/dpa_size 2>/dev/null || echo 0))) -eq 0 ] || echo "DPA: $d $(cat $CXL/$d/dpa_size)"
+	done
+}

@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: GPL-2.0
+# Races, RACE_ROUNDS rounds each (default 4), the two sides started together with a delay that
+# changes from round to round so that each side lands before, during and after the other:
+#  - cxl_mem unbound and rebound while a RAM region, then a DC region, attaches its target, commits
+#    and binds;
+#  - two writers on one region's attributes (size against target0 and commit);
+#  - delete_region against commit;
+#  - cxl_region and dax_cxl unloaded and reloaded while another shell creates and deletes regions;
+#  - a QMP add of capacity against the DC region's delete, and a QMP release against a claim.
+# Whatever wins, each write answers OK or an errno, the administrator's teardown afterwards leaves
+# no region, no HPA, no DPA and no dax device, and a fresh region works. The runner fails the run
+# on any lockdep, KASAN, WARN, BUG or kmemleak report.
+NO_OBS=1
+rounds=${RACE_ROUNDS:-4}
+RD=$(root_decoder)
+iomem0=$(iomem_cxl)
+dax0=$(ls $DAX 2>/dev/null | tr '\n' ' ')
+MIB=1048576
+# dax devices stay unbound: a RAM region's memory is not hot-added under the races.
+echo 0 >/sys/bus/dax/drivers_autoprobe
+
+# delay ROUND: 0 to 0.3 s, a different one each round (a write from a forked shell takes tens of
+# ms under TCG, a whole attach-commit-bind a few hundred).
+delay() { set -- $1 0 0.05 0.15 0.3 0.01 0.1 0.2; shift $(( ($1 - 1) % 7 + 1 )); echo $1; }
+
+# lap NAME: how long the race since the last lap took (diagnostic).
+t_lap=$(now_ms)
+lap() { diag "$1 took $(($(now_ms) - t_lap)) ms"; t_lap=$(now_ms); }
+
+# use MODE SERIAL: the device and a free endpoint decoder for the next region (after a cxl_mem
+# rebind the endpoint and its decoders come back under new names: wait for them).
+use() {
+	local i=0
+	MODE=$1
+	while :; do
+		MEMDEV=$(memdev_by_serial $2) && EP=$(endpoint_of $MEMDEV) && EPDEC=$(first_free_decoder $EP) &&
+			return 0
+		i=$((i + 1))
+		[ $i -lt 100 ] || return 1
+		sleep 0.1
+	done
+}
+
+# clean NAME: one TAP line: the teardown after the race leaves nothing.
+clean() {
+	lo=$(left_over)
+	expect_eq "$1: nothing left after the teardown" "" "$lo"
+}
+
+# fresh NAME MODE SERIAL: a region comes up whole afterwards, and goes.
+fresh() {
+	if use $2 $3 && s_bound; then ok "$1: a fresh $2 region comes up afterwards"; else not_ok "$1: a fresh $2 region comes up afterwards"; fi
+	lo=$(left_over)
+	[ -z "$lo" ] || { not_ok "$1: the fresh region goes"; diag "$lo"; }
+}
+
+# ---- cxl_mem unbind/rebind against attach, commit and bind
+race_memdev() {
+	local mode=$1 serial=$2 round=1 outcomes= r m
+	while [ $round -le $rounds ]; do
+		use $mode $serial && s_sized || { not_ok "memdev race, $mode: set-up of round $round"; return; }
+		m=$MEMDEV
+		(sleep $(delay $round); echo $m >/sys/bus/cxl/drivers/cxl_mem/unbind; sleep 0.1
+			echo $m >/sys/bus/cxl/drivers/cxl_mem/bind) 2>/dev/null &
+		r=$(write_errno $EPDEC $CXL/$REGION/target0)
+		[ "$r" != OK ] || r=$(write_errno 1 $CXL/$REGION/commit)
+		[ "$r" != OK ] || r=$(write_errno $REGION /sys/bus/cxl/drivers/cxl_region/bind)
+		wait
+		case " $outcomes " in *" $r "*) ;; *) outcomes="$outcomes $r" ;; esac
+		[ -e $CXL/$m/driver ] || echo $m >/sys/bus/cxl/drivers/cxl_mem/bind 2>/dev/null
+		use $mode $serial || { not_ok "memdev race, $mode: $m has a free endpoint decoder again"; return; }
+		lo=$(left_over)
+		[ -z "$lo" ] || { not_ok "memdev race, $mode, round $round: nothing left"; diag "$lo"; return; }
+		round=$((round + 1))
+	done
+	ok "cxl_mem unbind/rebind against a $mode region's attach, commit, bind: $rounds rounds (outcomes:$outcomes), nothing left"
+	fresh "memdev race" $mode $serial
+}
+race_memdev ram 0x2
+lap "the memdev race, RAM"
+DC=
+[ -e $CXL/$RD/create_dynamic_ram_1_region ] && DC=1
+[ -z "$DC" ] || { race_memdev dynamic_ram_1 0x1; lap "the memdev race, DC"; }
+
+# ---- two writers on one region
+round=1
+use ram 0x2
+while [ $round -le $rounds ]; do
+	s_created && w ram $CXL/$EPDEC/mode && w $(cat $CXL/$MEMDEV/ram/size) $CXL/$EPDEC/dpa_size ||
+		{ not_ok "two writers: set-up of round $round"; break; }
+	size=$(cat $CXL/$MEMDEV/ram/size)
+	(i=0; while [ $i -lt 6 ]; do w $size $CXL/$REGION/size; w 0 $CXL/$REGION/size; i=$((i + 1)); done) &
+	(sleep $(delay $round); i=0
+		while [ $i -lt 6 ]; do w $EPDEC $CXL/$REGION/target0; w 1 $CXL/$REGION/commit; w 0 $CXL/$REGION/commit
+			echo >$CXL/$REGION/target0 2>/dev/null; i=$((i + 1)); done) &
+	wait
+	# Whatever the interleaving, what the region shows is consistent.
+	sz=$(($(cat $CXL/$REGION/size)))
+	t0=$(cat $CXL/$REGION/target0)
+	c=$(cat $CXL/$REGION/commit)
+	if [ "$c" = 1 ] && { [ $sz -eq 0 ] || [ -z "$t0" ]; }; then
+		not_ok "two writers, round $round: committed without size or target (size $sz, target0 '$t0')"
+	fi
+	lo=$(left_over)
+	[ -z "$lo" ] || { not_ok "two writers, round $round: nothing left"; diag "$lo"; break; }
+	round=$((round + 1))
+done
+[ $round -le $rounds ] || ok "two writers (size against target0 and commit) on one region: $rounds rounds of 6 x 6 writes, consistent, nothing left"
+lap "two writers"
+
+# ---- delete_region against commit
+round=1 outcomes=
+use ram 0x2
+while [ $round -le $rounds ]; do
+	s_attached || { not_ok "delete against commit: set-up of round $round"; break; }
+	if [ $((round % 2)) = 0 ]; then
+		(sleep $(delay $round); w 1 $CXL/$REGION/commit) &
+		r=$(write_errno $REGION $CXL/$RD/delete_region)
+	else
+		(sleep $(delay $round); w $REGION $CXL/$RD/delete_region) &
+		r=$(write_errno 1 $CXL/$REGION/commit)
+	fi
+	wait
+	case " $outcomes " in *" $r "*) ;; *) outcomes="$outcomes $r" ;; esac
+	wait_gone $CXL/$REGION 50
+	check "delete against commit, round $round: the region is gone" test ! -e $CXL/$REGION
+	expect_eq "delete against commit, round $round: $EPDEC belongs to no region" "" "$(cat $CXL/$EPDEC/region)"
+	expect_eq "delete against commit, round $round: no decoder committed on $EP" 0 "$(cat $CXL/$EP/decoders_committed)"
+	lo=$(left_over)
+	[ -z "$lo" ] || { not_ok "delete against commit, round $round: nothing left"; diag "$lo"; break; }
+	round=$((round + 1))
+done
+diag "delete against commit: outcomes of the foreground write:$outcomes"
+fresh "delete against commit" ram 0x2
+lap "delete against commit"
+
+# ---- module unload against create and delete
+if [ "$KERNEL" != reference ]; then
+	(end=$(($(date +%s) + rounds * 3))
+		while [ "$(date +%s)" -lt "$end" ]; do
+			{ n=$(cat $CXL/$RD/create_ram_region 2>/dev/null) && w $n $CXL/$RD/create_ram_region &&
+				w $n $CXL/$RD/delete_region; } || sleep 0.05
+		done) &
+	churn=$!
+	round=1 bad=
+	while [ $round -le $rounds ]; do
+		sleep $(delay $round)
+		r=$(rmmod dax_cxl 2>&1) || bad="$bad; rmmod dax_cxl: $r"
+		r=$(rmmod cxl_region 2>&1) || bad="$bad; rmmod cxl_region: $r"
+		wait_gone /sys/bus/cxl/drivers/cxl_region
+		r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) || bad="$bad; insmod cxl_region: $r"
+		r=$(insmod /lib/modules/cxlvm/dax_cxl.ko 2>&1) || bad="$bad; insmod dax_cxl: $r"
+		round=$((round + 1))
+	done
+	wait $churn
+	expect_eq "cxl_region and dax_cxl unloaded and reloaded $rounds times while a shell creates and deletes regions" "" "${bad#; }"
+	clean "module unload race"
+	fresh "module unload race" ram 0x2
+	lap "module unload"
+fi
+
+# ---- QMP add against delete, QMP release against a claim (DC)
+if [ -n "$DC" ] && command -v qmp >/dev/null; then
+	use dynamic_ram_1 0x1
+	round=1 kept=0
+	while [ $round -le $rounds ]; do
+		s_bound || { not_ok "add against delete: set-up of round $round"; break; }
+		(sleep $(delay $round); w $REGION $CXL/$RD/delete_region) &
+		dc_add "$((round * 2)):2" >/dev/null
+		wait
+		settle
+		lo=$(left_over)
+		[ -z "$lo" ] || { not_ok "add against delete, round $round: nothing left"; diag "$lo"; break; }
+		round=$((round + 1))
+	done
+	# What the device gave the host meanwhile comes back on the next region; give it all back.
+	if s_bound; then
+		Z=${REGION#region}
+		sleep 1
+		kept=$(extents_of $REGION)
+		for e in $(ls -d $CXL/dax_region$Z/extent$Z.* 2>/dev/null); do
+			dc_release "$(($(cat $e/offset) / MIB)):$(($(cat $e/length) / MIB))" >/dev/null
+		done
+		wait_for_none() { i=0; while ls -d $CXL/dax_region$Z/extent$Z.* >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 50 ] || return 1; sleep 0.1; done; }
+		wait_for_none
+		expect_eq "QMP add against delete: $rounds rounds; the extents a later region read back ($kept) are released" "" "$(extents_of $REGION)"
+	else
+		not_ok "add against delete: a DC region comes up afterwards"
+	fi
+	lo=$(left_over)
+	expect_eq "add against delete: nothing left" "" "$lo"
+
+	round=1 outcomes=
+	while [ $round -le $rounds ]; do
+		if ! s_bound; then not_ok "release against claim: set-up of round $round"; break; fi
+		Z=${REGION#region}
+		dc_add "0:2" >/dev/null
+		wait_for $CXL/dax_region$Z/extent$Z.0 100
+		(sleep $(delay $round); dc_release "0:2" >/dev/null) &
+		r=$(write_errno 0 $DAX/dax$Z.0/uuid)
+		wait
+		case " $outcomes " in *" $r "*) ;; *) outcomes="$outcomes $r" ;; esac
+		# Whichever won: give the capacity back; the release (retried by the region while the
+		# device is claimed) then takes the extent away.
+		w 0 $DAX/dax$Z.0/size
+		wait_gone $CXL/dax_region$Z/extent$Z.0 50 || dc_release "0:2" >/dev/null
+		wait_gone $CXL/dax_region$Z/extent$Z.0 50
+		check "release against claim, round $round: the extent is gone once unclaimed" test ! -e $CXL/dax_region$Z/extent$Z.0
+		lo=$(left_over)
+		[ -z "$lo" ] || { not_ok "release against claim, round $round: nothing left"; diag "$lo"; break; }
+		round=$((round + 1))
+	done
+	diag "release against claim: outcomes of the claim:$outcomes"
+	fresh "QMP races" dynamic_ram_1 0x1
+	lap "QMP add against delete, release against claim"
+fi
+echo 1 >/sys/bus/dax/drivers_autoprobe
