@@ -704,7 +704,7 @@ pub(crate) fn check_listed(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::vec::Vec;
 
@@ -751,10 +751,11 @@ mod tests {
         }
     }
 
+    /// The accepted extents and tags of the device, for `judge` (also the host property tests').
     #[derive(Default)]
-    struct State {
-        ranges: Vec<(u64, u64)>,
-        tags: Vec<[u8; 16]>,
+    pub(crate) struct State {
+        pub(crate) ranges: Vec<(u64, u64)>,
+        pub(crate) tags: Vec<[u8; 16]>,
     }
 
     impl Accepted for State {

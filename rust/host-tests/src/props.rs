@@ -9,6 +9,7 @@
 //! the case. The expectations are decoded here from the specification's layouts, independently of
 //! the code under test.
 
+use crate::extent::tests::State;
 use crate::extent::*;
 use std::format;
 use std::string::String;
@@ -388,22 +389,6 @@ fn a_list_scan_ends_and_reads_every_extent_once_or_fails_with_a_reason() {
         }
     }
     assert!(whole > 0 && failed > 0, "{whole} whole, {failed} failed");
-}
-
-/// The accepted extents and tags of the device, for `judge`.
-#[derive(Default)]
-struct State {
-    ranges: Vec<(u64, u64)>,
-    tags: Vec<[u8; 16]>,
-}
-
-impl Accepted for State {
-    fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.ranges.iter().any(|&(s, e)| s < end && start < e)
-    }
-    fn tag_in_use(&self, tag: &[u8; 16]) -> bool {
-        self.tags.contains(tag)
-    }
 }
 
 fn window(rng: &mut Rng) -> Window {
