@@ -4,8 +4,9 @@
 # only the writing task's allocations fail: kmalloc, kmem_cache and page allocations, GFP_KERNEL
 # included), for N = 1, 2, ... until the write makes fewer than N allocations. Each time:
 #  - the write fails with an errno (or, when the failed allocation was optional, succeeds and the
-#    step's effect is there);
-#  - the same write then succeeds without a fault (the state is consistent: the next user works);
+#    step's effect is there: the region, its size, target, commit, driver, dax region and device);
+#  - the same write then succeeds without a fault and has its whole effect (the state is
+#    consistent: the next user works);
 #  - the administrator's teardown leaves no region, no HPA, no DPA and no dax device.
 # The runner fails the run on any KASAN, lockdep, WARN, BUG or kmemleak report.
 #
@@ -36,11 +37,9 @@ done
 echo 0 >$FI/fail_page_alloc/min-order
 echo N >$FI/fail_page_alloc/ignore-gfp-highmem
 MIB=1048576
-RD=$(root_decoder)
-iomem0=$(iomem_cxl)
-dax0=$(ls $DAX 2>/dev/null | tr '\n' ' ')
+snapshot
 klog0=$(dmesg | wc -l)
-echo 0 >/sys/bus/dax/drivers_autoprobe
+dax_autoprobe 0
 
 # fault_write N VALUE FILE: write VALUE to FILE from a task whose Nth allocation from now fails.
 # Sets FW (OK or the errno name) and HIT (1 when the failure was injected, 0 when the write made
@@ -64,10 +63,23 @@ fault_write() {
 	fi
 }
 
-# step NAME STATE FILE VALUE: the step from STATE, with fault N = 1, 2, ... FILE and VALUE are
-# evaluated after STATE is built ($REGION is known then).
+# rstate: what a region's checks look at, for a diagnostic line.
+rstate() {
+	local z=${REGION#region}
+	echo "$REGION: size=$(cat $CXL/$REGION/size 2>/dev/null) target0=$(cat $CXL/$REGION/target0 2>/dev/null)" \
+		"commit=$(cat $CXL/$REGION/commit 2>/dev/null) driver=$(readlink $CXL/$REGION/driver 2>/dev/null | sed 's|.*/||')" \
+		"dax_region$z driver=$(readlink $CXL/dax_region$z/driver 2>/dev/null | sed 's|.*/||')" \
+		"dax devices: $(ls $DAX 2>/dev/null | tr '\n' ' ')"
+}
+
+# step NAME STATE FILE VALUE EFFECT [ABSORBED]: the step from STATE, with fault N = 1, 2, ...
+# FILE and VALUE are evaluated after STATE is built ($REGION is known then). EFFECT is a command
+# that holds once the step took its whole effect: after a write without a fault and after the
+# retry of a refused one. ABSORBED (default EFFECT) holds after a write that succeeded although
+# an allocation failed: a bind whose failed allocation was in the dax region's probe succeeds
+# with that probe failed, as in C (a child's probe failure does not fail the parent's).
 step() {
-	local name=$1 state=$2 n=0 a=1 b=2 last=0 injected=0 absorbed=0 bad= errnos= f v busy
+	local name=$1 state=$2 eff=$5 abs=${6:-$5} n=0 a=1 b=2 last=0 injected=0 absorbed=0 bad= errnos= f v busy
 	while :; do
 		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
 		$state || { bad="$bad; cannot build $state for N=$n: $(left_over)"; break; }
@@ -81,17 +93,24 @@ step() {
 		done
 		if [ $HIT = 0 ]; then
 			[ "$FW" = OK ] || bad="$bad; N=$n not injected, yet $FW"
-			[ -z "$(left_over)" ] || bad="$bad; N=$n (no fault): $(left_over)"
+			[ "$FW" != OK ] || eval "$eff" || bad="$bad; N=$n (no fault): OK, yet not in effect ($eff): $(rstate)"
+			lo=$(left_over)
+			[ -z "$lo" ] || bad="$bad; N=$n (no fault): $lo"
 			break
 		fi
 		injected=$((injected + 1)) last=$n
 		if [ "$FW" = OK ]; then
 			absorbed=$((absorbed + 1))
+			eval "$abs" || bad="$bad; N=$n absorbed, yet not in effect ($abs): $(rstate)"
 		else
-			case " $errnos " in *" $FW "*) ;; *) errnos="$errnos $FW" ;; esac
+			add_word errnos $FW
 			# The next user: the same step, without a fault (create takes the next name).
 			case $name in create*) eval v=\$\(cat $f\) ;; esac
-			w "$v" "$f" || bad="$bad; N=$n: $FW, then the step fails without a fault"
+			if w "$v" "$f"; then
+				eval "$eff" || bad="$bad; N=$n: $FW, then OK without a fault, yet not in effect ($eff): $(rstate)"
+			else
+				bad="$bad; N=$n: $FW, then the step fails without a fault: $(rstate)"
+			fi
 		fi
 		lo=$(left_over)
 		[ -z "$lo" ] || bad="$bad; N=$n ($FW): teardown leaves $lo"
@@ -112,12 +131,20 @@ MEMDEV=$(memdev_by_serial 0x2)
 EP=$(endpoint_of $MEMDEV)
 EPDEC=$(first_free_decoder $EP)
 EPDECS=$EPDEC
-step create_ram_region s_clean '$CXL/$RD/create_ram_region' '$(cat $CXL/$RD/create_ram_region)'
-step "RAM region size (HPA)" s_created '$CXL/$REGION/size' '$(cat $CXL/$MEMDEV/ram/size)'
-step "RAM region target0 (attach)" s_sized '$CXL/$REGION/target0' '$EPDEC'
-step "RAM region commit" s_attached '$CXL/$REGION/commit' 1
-step "RAM region bind (probe, dax region and device)" s_committed /sys/bus/cxl/drivers/cxl_region/bind '$REGION'
-step "delete_region of a bound RAM region" s_bound '$CXL/$RD/delete_region' '$REGION'
+# The effects. A bound region's dax region is bound to dax_cxl and has its device (the seed, for
+# a DC region); when an absorbed failure was in dax_cxl's probe, the dax region is there unbound.
+CREATED='test -e $CXL/$v'
+BOUND='wait_for $CXL/$REGION/driver 50 && wait_for $CXL/dax_region${REGION#region}/driver 50 && wait_for $DAX/dax${REGION#region}.0 50'
+BOUND_ABSORBED='wait_for $CXL/$REGION/driver 50 && wait_for $CXL/dax_region${REGION#region} 50 &&
+	{ [ ! -e $CXL/dax_region${REGION#region}/driver ] || wait_for $DAX/dax${REGION#region}.0 50; }'
+step create_ram_region s_clean '$CXL/$RD/create_ram_region' '$(cat $CXL/$RD/create_ram_region)' "$CREATED"
+step "RAM region size (HPA)" s_created '$CXL/$REGION/size' '$(cat $CXL/$MEMDEV/ram/size)' \
+	'[ $(($(cat $CXL/$REGION/size))) = $(($v)) ]'
+step "RAM region target0 (attach)" s_sized '$CXL/$REGION/target0' '$EPDEC' '[ "$(cat $CXL/$REGION/target0)" = $EPDEC ]'
+step "RAM region commit" s_attached '$CXL/$REGION/commit' 1 '[ "$(cat $CXL/$REGION/commit)" = 1 ]'
+step "RAM region bind (probe, dax region and device)" s_committed /sys/bus/cxl/drivers/cxl_region/bind '$REGION' \
+	"$BOUND" "$BOUND_ABSORBED"
+step "delete_region of a bound RAM region" s_bound '$CXL/$RD/delete_region' '$REGION' 'wait_gone $CXL/$REGION 50'
 
 if [ -e $CXL/$RD/create_dynamic_ram_1_region ] && command -v qmp >/dev/null; then
 	MODE=dynamic_ram_1
@@ -126,7 +153,7 @@ if [ -e $CXL/$RD/create_dynamic_ram_1_region ] && command -v qmp >/dev/null; the
 	EPDEC=$(first_free_decoder $EP)
 	EPDECS=$EPDEC
 	step create_dynamic_ram_1_region s_clean '$CXL/$RD/create_dynamic_ram_1_region' \
-		'$(cat $CXL/$RD/create_dynamic_ram_1_region)'
+		'$(cat $CXL/$RD/create_dynamic_ram_1_region)' "$CREATED"
 	# The device holds one extent for the host (added while a region was there to accept it):
 	# each bind reads it back into extentZ.0.
 	if s_bound; then
@@ -136,9 +163,10 @@ if [ -e $CXL/$RD/create_dynamic_ram_1_region ] && command -v qmp >/dev/null; the
 	else
 		not_ok "a DC region comes up before the faults"
 	fi
-	expect_eq "nothing left before the DC bind step" "" "$(left_over)"
+	left "before the DC bind step" ok
 	step "DC region bind with an extent (list read, extent device, seed)" s_committed \
-		/sys/bus/cxl/drivers/cxl_region/bind '$REGION'
+		/sys/bus/cxl/drivers/cxl_region/bind '$REGION' \
+		"$BOUND"' && wait_for $CXL/dax_region${REGION#region}/extent${REGION#region}.0 50' "$BOUND_ABSORBED"
 	# Give it back: a region takes it, the device is asked to release it.
 	if s_bound && wait_for $CXL/dax_region${REGION#region}/extent${REGION#region}.0; then
 		dc_release "0:2" >/dev/null
@@ -147,10 +175,10 @@ if [ -e $CXL/$RD/create_dynamic_ram_1_region ] && command -v qmp >/dev/null; the
 	else
 		not_ok "a DC region takes the extent back after the faults"
 	fi
-	expect_eq "nothing left after the DC steps" "" "$(left_over)"
+	left "after the DC steps" ok
 fi
 
-echo 1 >/sys/bus/dax/drivers_autoprobe
+dax_autoprobe 1
 for f in failslab fail_page_alloc; do echo Y >$FI/$f/ignore-gfp-wait; done
 inj=$(dmesg | tail -n +$((klog0 + 1)) | grep -c 'FAULT_INJECTION: forcing a failure')
 ours=$(dmesg | tail -n +$((klog0 + 1)) | awk '/FAULT_INJECTION: forcing a failure/ { if (n) c += m; n = 1; m = 0 }

@@ -18,9 +18,7 @@ S=${FUZZ_SEED:-$(($(date +%s) % 1000000))}
 diag "fuzz seed $S, $writes writes (FUZZ_SEED=$S FUZZ_WRITES=$writes to repeat)"
 MIB=1048576
 klog0=$(dmesg | wc -l)
-iomem0=$(iomem_cxl)
-dax0=$(ls $DAX 2>/dev/null | tr '\n' ' ')
-RD=$(root_decoder)
+snapshot
 DC=
 [ -e $CXL/$RD/create_dynamic_ram_1_region ] && DC=1
 has_qmp=
@@ -173,7 +171,7 @@ while [ $n -lt "$writes" ]; do
 		read -r msg </tmp/fuzz.err
 		errno_set "$msg"
 		refused=$((refused + 1))
-		case " $errnos " in *" $ERRNO "*) ;; *) errnos="$errnos $ERRNO" ;; esac
+		add_word errnos $ERRNO
 	fi
 done
 ok "$writes writes: $accepted accepted, $refused refused ($errnos ), $flows valid flows"

@@ -418,6 +418,20 @@ s_attached() { s_sized && w $EPDEC $CXL/$REGION/target0; }
 s_committed() { s_attached && w 1 $CXL/$REGION/commit; }
 s_bound() { s_committed && w $REGION /sys/bus/cxl/drivers/cxl_region/bind; }
 
+# snapshot: what left_over compares against, read before a harness starts: the root decoder $RD,
+# the CXL window's /proc/iomem lines $iomem0, the dax devices $dax0.
+snapshot() {
+	RD=$(root_decoder)
+	iomem0=$(iomem_cxl)
+	dax0=$(ls $DAX 2>/dev/null | tr '\n' ' ')
+}
+
+# dax_autoprobe 0|1: whether new dax devices are bound (by kmem, hot-adding a RAM region's memory).
+dax_autoprobe() { echo $1 >/sys/bus/dax/drivers_autoprobe; }
+
+# add_word VAR WORD: append WORD to the space-separated list in VAR unless it is there already.
+add_word() { eval "case \" \$$1 \" in *\" $2 \"*) ;; *) $1=\"\$$1 $2\" ;; esac"; }
+
 # left_over: the administrator's teardown of every region, then what it left that it must not
 # (printed; empty when nothing): regions, dax devices other than $dax0, the CXL window other than
 # $iomem0, DPA on any endpoint decoder.
@@ -432,4 +446,17 @@ left_over() {
 	for d in $EPDECS; do
 		[ $(($(cat $CXL/$d/dpa_size 2>/dev/null || echo 0))) -eq 0 ] || echo "DPA: $d $(cat $CXL/$d/dpa_size)"
 	done
+}
+
+# left NAME [ok]: left_over, as TAP: a not-ok line naming NAME (and what was left) and status 1
+# when something was left; with "ok", an ok line when nothing was.
+left() {
+	local lo
+	lo=$(left_over)
+	if [ -n "$lo" ]; then
+		not_ok "$1: nothing left after the teardown"
+		diag "$lo"
+		return 1
+	fi
+	[ "${2:-}" != ok ] || ok "$1: nothing left after the teardown"
 }

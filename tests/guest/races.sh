@@ -12,12 +12,10 @@
 # on any lockdep, KASAN, WARN, BUG or kmemleak report.
 NO_OBS=1
 rounds=${RACE_ROUNDS:-4}
-RD=$(root_decoder)
-iomem0=$(iomem_cxl)
-dax0=$(ls $DAX 2>/dev/null | tr '\n' ' ')
+snapshot
 MIB=1048576
 # dax devices stay unbound: a RAM region's memory is not hot-added under the races.
-echo 0 >/sys/bus/dax/drivers_autoprobe
+dax_autoprobe 0
 
 # delay ROUND: 0 to 0.3 s, a different one each round (a write from a forked shell takes tens of
 # ms under TCG, a whole attach-commit-bind a few hundred).
@@ -41,17 +39,10 @@ use() {
 	done
 }
 
-# clean NAME: one TAP line: the teardown after the race leaves nothing.
-clean() {
-	lo=$(left_over)
-	expect_eq "$1: nothing left after the teardown" "" "$lo"
-}
-
 # fresh NAME MODE SERIAL: a region comes up whole afterwards, and goes.
 fresh() {
 	if use $2 $3 && s_bound; then ok "$1: a fresh $2 region comes up afterwards"; else not_ok "$1: a fresh $2 region comes up afterwards"; fi
-	lo=$(left_over)
-	[ -z "$lo" ] || { not_ok "$1: the fresh region goes"; diag "$lo"; }
+	left "$1: the fresh region goes"
 }
 
 # ---- cxl_mem unbind/rebind against attach, commit and bind
@@ -66,11 +57,10 @@ race_memdev() {
 		[ "$r" != OK ] || r=$(write_errno 1 $CXL/$REGION/commit)
 		[ "$r" != OK ] || r=$(write_errno $REGION /sys/bus/cxl/drivers/cxl_region/bind)
 		wait
-		case " $outcomes " in *" $r "*) ;; *) outcomes="$outcomes $r" ;; esac
+		add_word outcomes $r
 		[ -e $CXL/$m/driver ] || echo $m >/sys/bus/cxl/drivers/cxl_mem/bind 2>/dev/null
 		use $mode $serial || { not_ok "memdev race, $mode: $m has a free endpoint decoder again"; return; }
-		lo=$(left_over)
-		[ -z "$lo" ] || { not_ok "memdev race, $mode, round $round: nothing left"; diag "$lo"; return; }
+		left "memdev race, $mode, round $round" || return
 		round=$((round + 1))
 	done
 	ok "cxl_mem unbind/rebind against a $mode region's attach, commit, bind: $rounds rounds (outcomes:$outcomes), nothing left"
@@ -101,8 +91,7 @@ while [ $round -le $rounds ]; do
 	if [ "$c" = 1 ] && { [ $sz -eq 0 ] || [ -z "$t0" ]; }; then
 		not_ok "two writers, round $round: committed without size or target (size $sz, target0 '$t0')"
 	fi
-	lo=$(left_over)
-	[ -z "$lo" ] || { not_ok "two writers, round $round: nothing left"; diag "$lo"; break; }
+	left "two writers, round $round" || break
 	round=$((round + 1))
 done
 [ $round -le $rounds ] || ok "two writers (size against target0 and commit) on one region: $rounds rounds of 6 x 6 writes, consistent, nothing left"
@@ -121,13 +110,12 @@ while [ $round -le $rounds ]; do
 		r=$(write_errno 1 $CXL/$REGION/commit)
 	fi
 	wait
-	case " $outcomes " in *" $r "*) ;; *) outcomes="$outcomes $r" ;; esac
+	add_word outcomes $r
 	wait_gone $CXL/$REGION 50
 	check "delete against commit, round $round: the region is gone" test ! -e $CXL/$REGION
 	expect_eq "delete against commit, round $round: $EPDEC belongs to no region" "" "$(cat $CXL/$EPDEC/region)"
 	expect_eq "delete against commit, round $round: no decoder committed on $EP" 0 "$(cat $CXL/$EP/decoders_committed)"
-	lo=$(left_over)
-	[ -z "$lo" ] || { not_ok "delete against commit, round $round: nothing left"; diag "$lo"; break; }
+	left "delete against commit, round $round" || break
 	round=$((round + 1))
 done
 diag "delete against commit: outcomes of the foreground write:$outcomes"
@@ -154,7 +142,7 @@ if [ "$KERNEL" != reference ]; then
 	done
 	wait $churn
 	expect_eq "cxl_region and dax_cxl unloaded and reloaded $rounds times while a shell creates and deletes regions" "" "${bad#; }"
-	clean "module unload race"
+	left "module unload race" ok
 	fresh "module unload race" ram 0x2
 	lap "module unload"
 fi
@@ -169,8 +157,7 @@ if [ -n "$DC" ] && command -v qmp >/dev/null; then
 		dc_add "$((round * 2)):2" >/dev/null
 		wait
 		settle
-		lo=$(left_over)
-		[ -z "$lo" ] || { not_ok "add against delete, round $round: nothing left"; diag "$lo"; break; }
+		left "add against delete, round $round" || break
 		round=$((round + 1))
 	done
 	# What the device gave the host meanwhile comes back on the next region; give it all back.
@@ -187,8 +174,7 @@ if [ -n "$DC" ] && command -v qmp >/dev/null; then
 	else
 		not_ok "add against delete: a DC region comes up afterwards"
 	fi
-	lo=$(left_over)
-	expect_eq "add against delete: nothing left" "" "$lo"
+	left "add against delete" ok
 
 	round=1 outcomes=
 	while [ $round -le $rounds ]; do
@@ -199,19 +185,18 @@ if [ -n "$DC" ] && command -v qmp >/dev/null; then
 		(sleep $(delay $round); dc_release "0:2" >/dev/null) &
 		r=$(write_errno 0 $DAX/dax$Z.0/uuid)
 		wait
-		case " $outcomes " in *" $r "*) ;; *) outcomes="$outcomes $r" ;; esac
+		add_word outcomes $r
 		# Whichever won: give the capacity back; the release (retried by the region while the
 		# device is claimed) then takes the extent away.
 		w 0 $DAX/dax$Z.0/size
 		wait_gone $CXL/dax_region$Z/extent$Z.0 50 || dc_release "0:2" >/dev/null
 		wait_gone $CXL/dax_region$Z/extent$Z.0 50
 		check "release against claim, round $round: the extent is gone once unclaimed" test ! -e $CXL/dax_region$Z/extent$Z.0
-		lo=$(left_over)
-		[ -z "$lo" ] || { not_ok "release against claim, round $round: nothing left"; diag "$lo"; break; }
+		left "release against claim, round $round" || break
 		round=$((round + 1))
 	done
 	diag "release against claim: outcomes of the claim:$outcomes"
 	fresh "QMP races" dynamic_ram_1 0x1
 	lap "QMP add against delete, release against claim"
 fi
-echo 1 >/sys/bus/dax/drivers_autoprobe
+dax_autoprobe 1
