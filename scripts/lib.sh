@@ -10,3 +10,34 @@ export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# lock_modules: take (on fd 8, until it is closed or the script ends) the lock of the module
+# build in this tree. The modules are built here for one kernel at a time: VM runs and lint,
+# started together by tests/run, take turns.
+lock_modules() {
+	mkdir -p "$TOP/out"
+	exec 8>"$TOP/out/.modules.lock"
+	flock 8
+}
+
+# vm_accel: the QEMU accelerator for the test VMs: CXL_VM_ACCEL (kvm or tcg) when set, else kvm
+# when this CPU has hardware virtualization (vmx or svm) and a probe VM starts on /dev/kvm, else
+# tcg. (A /dev/kvm without vmx/svm, as on hosts running the software kvm_pvm module, starts a VM
+# but runs an unmodified kernel's decompressor for many minutes.) The guest CPU is QEMU's default
+# model either way: -cpu host fails on some nested hosts (IA32_ARCH_CAPABILITIES cannot be set).
+vm_accel() {
+	case "${CXL_VM_ACCEL:-}" in
+	kvm | tcg) echo "$CXL_VM_ACCEL"; return ;;
+	'') ;;
+	*) die "CXL_VM_ACCEL is kvm or tcg, not $CXL_VM_ACCEL" ;;
+	esac
+	if grep -qw -m1 -E 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+		{ echo '{"execute":"qmp_capabilities"}'; sleep 1; echo '{"execute":"query-status"}'
+		  echo '{"execute":"quit"}'; } |
+		timeout 20 qemu-system-x86_64 -accel kvm -machine q35 -m 64M -display none \
+			-nodefaults -no-user-config -qmp stdio 2>/dev/null | grep -q '"status": "running"'; then
+		echo kvm
+	else
+		echo tcg
+	fi
+}

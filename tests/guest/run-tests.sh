@@ -14,11 +14,14 @@ for t in "$@"; do
 	TEST=$t
 	NO_OBS=
 	diag "---- $t"
+	_tn=$t _t0=$(now_ms)
 	if [ -f "./$t.sh" ]; then
 		. "./$t.sh"
 	else
 		not_ok "no such test file"
 	fi
+	# One line per test file for the runner's timing summary (tests/run).
+	echo "@@TIME $_tn $(($(now_ms) - _t0))"
 done
 echo "1..$TAP_N"
 [ "$TAP_FAILED" -eq 0 ]
