@@ -21,10 +21,21 @@ n=${1:-10}
 fail() { echo "bench: $*"; exit 1; }
 snapshot
 
+# memory_blocks START SIZE: the state file of each memory block of the range.
+memory_blocks() {
+	local bs b
+	bs=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
+	b=$(($1 / bs))
+	while [ $b -lt $((($1 + $2) / bs)) ]; do
+		echo /sys/devices/system/memory/memory$b/state
+		b=$((b + 1))
+	done
+}
+
 # cycle_up VARIANT:CYCLE MODE SERIAL [online]: one cycle, up to bind; with "online", then until
 # every memory block of the region is online.
 cycle_up() {
-	local m e bs b
+	local m e st
 	MODE=$2
 	m=$(memdev_by_serial $3) && e=$(endpoint_of $m) && EPDEC=$(first_free_decoder $e) || fail "no decoder"
 	size=$(cat $CXL/$m/$MODE/size)
@@ -42,11 +53,8 @@ EOF
 	{
 		echo "bind /sys/bus/cxl/drivers/cxl_region/bind $REGION"
 		if [ "${4:-}" = online ]; then
-			bs=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
-			b=$(($(cat $CXL/$REGION/resource) / bs))
-			while [ $b -lt $((($(cat $CXL/$REGION/resource) + size) / bs)) ]; do
-				echo "?online /sys/devices/system/memory/memory$b/state online"
-				b=$((b + 1))
+			for st in $(memory_blocks $(($(cat $CXL/$REGION/resource))) $size); do
+				echo "?online $st online"
 			done
 		fi
 	} | stepw "$1" || fail "$1 bind"
@@ -65,15 +73,9 @@ EOF
 
 # offline_lines DAXDEV: one "offline" step per online memory block of DAXDEV.
 offline_lines() {
-	local bs start end b
-	bs=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
-	start=$(($(cat $DAX/$1/resource)))
-	end=$((start + $(cat $DAX/$1/size)))
-	b=$((start / bs))
-	while [ $b -lt $((end / bs)) ]; do
-		[ "$(cat /sys/devices/system/memory/memory$b/state)" != online ] ||
-			echo "offline /sys/devices/system/memory/memory$b/state offline"
-		b=$((b + 1))
+	local st
+	for st in $(memory_blocks $(($(cat $DAX/$1/resource))) $(($(cat $DAX/$1/size)))); do
+		[ "$(cat $st)" != online ] || echo "offline $st offline"
 	done
 }
 
