@@ -41,3 +41,25 @@ vm_accel() {
 		echo tcg
 	fi
 }
+
+# KSFT: our kselftest target, as it sits in a kernel tree.
+KSFT=tools/testing/selftests/drivers/cxl/dcd
+
+# ksft_install DIR: a kselftest_install of our target in DIR (run_kselftest.sh, kselftest/,
+# kselftest-list.txt, drivers/cxl/dcd/), made by the kernel's own selftests Makefile: the
+# selftests directory of the unpacked 7.3 source, with our target dropped into it, in a tree of
+# symbolic links under out/ (the cached source stays as unpacked).
+ksft_install() {
+	local src="$CACHE/src/linux-$KVER" stage="$TOP/out/ksft-tree" sel
+	[ -d "$src/tools/testing/selftests" ] || die "no kernel source in $src (scripts/setup)"
+	rm -rf "$stage" "$1"
+	sel="$stage/tools/testing/selftests"
+	mkdir -p "$sel/drivers/cxl" "$stage/scripts"
+	ln -s "$src/scripts/subarch.include" "$stage/scripts/"
+	for f in "$src"/tools/testing/selftests/*; do
+		[ "${f##*/}" = drivers ] || ln -s "$f" "$sel/"
+	done
+	cp -r "$TOP/$KSFT" "$sel/drivers/cxl/dcd"
+	make -s -C "$sel" TARGETS=drivers/cxl/dcd install INSTALL_PATH="$1" >"$TOP/out/ksft-install.log" 2>&1 ||
+		{ cat "$TOP/out/ksft-install.log" >&2; die "kselftest install failed"; }
+}

@@ -53,7 +53,7 @@ while [ $round -lt "$n" ]; do
 	until_gone $CXL/dax_region$Z/extent$Z.0 4000 || fail "extent stays"
 
 	t0=$(now_ms)
-	region_up ram 0x2 >>/tmp/bench.log || fail "RAM region"
+	region_up ram $(memdev_by_serial 0x2) >>/tmp/bench.log || fail "RAM region"
 	t1=$(now_ms)
 	wait_online $DAXDEV >>/tmp/bench.log || fail "RAM online"
 	t2=$(now_ms)

@@ -9,7 +9,7 @@ n=${1:-20}
 cycle=0
 while [ $cycle -lt "$n" ]; do
 	t0=$(now_ms)
-	ram_region_up 0x2 >/tmp/cycle.log || { cat /tmp/cycle.log; exit 1; }
+	ram_region_up $(memdev_by_serial 0x2) >/tmp/cycle.log || { cat /tmp/cycle.log; exit 1; }
 	ram_region_down >>/tmp/cycle.log
 	t1=$(now_ms)
 	if grep -q '^not ok' /tmp/cycle.log; then cat /tmp/cycle.log; exit 1; fi

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxl_hold: a test fixture for the guest tests (tests/guest/hold_*.sh), not product code.
+ * cxl_hold: a test fixture for the guest tests (dc_tags.sh, dc_extents.sh and held_refs.sh in
+ * tools/testing/selftests/drivers/cxl/dcd), not product code.
  *
  * It does what another kernel user of the CXL bus can do and user space cannot:
  *   echo "get NAME" > /sys/kernel/debug/cxl_hold/ctl   hold a reference to the cxl bus device NAME

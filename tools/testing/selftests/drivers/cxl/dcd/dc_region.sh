@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Dynamic Capacity (DC) regions on QEMU's DCD device (serial 0x1), by plain sysfs writes: the
 # dynamic_ram_1 partition, create_dynamic_ram_1_region, the checks of a DC region (1-way only,
@@ -5,11 +6,16 @@
 # seed device, available_size 0, no mapping attribute), a RAM region on the static device next
 # to it, teardown and re-create, module unload and reload with a live DC region. The reference
 # kernel has no DCD support, so this runs on the project kernel only and records no observation.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
+need_dcd
+need_reload cxl_region dax_cxl
 NO_OBS=1
 
 RD=$(root_decoder)
-DCMEM=$(memdev_by_serial 0x1)
-STMEM=$(memdev_by_serial 0x2)
+DCMEM=$(dcd_memdev)
+STMEM=$(static_memdev)
 DCEP=$(endpoint_of $DCMEM)
 STEP=$(endpoint_of $STMEM)
 C=$CXL/$RD/create_dynamic_ram_1_region
@@ -136,7 +142,7 @@ check "$name holds its HPA in /proc/iomem" sh -c "grep -q ' : $name\$' /proc/iom
 
 # A RAM region on the static device works next to the live DC region.
 DCNAME=$name
-if ram_region_up 0x2; then
+if ram_region_up $(static_memdev); then
 	ram_region_down
 fi
 check "$DCNAME is still there" test -e $CXL/$DCNAME/dax_region$Z
@@ -164,7 +170,7 @@ if dc_region_up; then
 	# dax_cxl unloaded under the live region: its dax devices go; back after the reload.
 	r=$(rmmod dax_cxl 2>&1) && ok "rmmod dax_cxl with $REGION live" || not_ok "rmmod dax_cxl: $r"
 	if wait_gone $DAX/$DAXDEV; then ok "$DAXDEV gone"; else not_ok "$DAXDEV gone"; fi
-	r=$(insmod /lib/modules/cxlvm/dax_cxl.ko 2>&1) && ok "insmod dax_cxl" || not_ok "insmod dax_cxl: $r"
+	r=$(insmod $MODDIR/dax_cxl.ko 2>&1) && ok "insmod dax_cxl" || not_ok "insmod dax_cxl: $r"
 	if wait_for $DAX/$DAXDEV; then ok "seed $DAXDEV back"; else not_ok "seed $DAXDEV back"; fi
 	expect_eq "$DAXDEV size after reload" 0 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
 

@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Fault injection (debug kernel: FAILSLAB, FAIL_PAGE_ALLOC). Each step of a region's life is one
 # sysfs write; the step is repeated with its Nth allocation failed (/proc/thread-self/fail-nth, so
@@ -23,11 +24,13 @@
 # offered name", which here is the delayed release (DEBUG_KOBJECT_RELEASE) of an earlier region
 # handing its smaller id back to the root decoder, as C's cxl_region_release() does. Such a write
 # is repeated with a newly read name.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
 NO_OBS=1
 FI=/sys/kernel/debug
 if [ ! -e /proc/thread-self/fail-nth ] || [ ! -d $FI/failslab ]; then
-	not_ok "this kernel has fail-nth and failslab (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)"
-	return 0
+	skip_all "needs fail-nth and failslab (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)"
 fi
 for f in failslab fail_page_alloc; do
 	echo N >$FI/$f/ignore-gfp-wait
@@ -127,7 +130,7 @@ step() {
 
 TOTAL_INJECTED=0
 MODE=ram
-MEMDEV=$(memdev_by_serial 0x2)
+MEMDEV=$(static_memdev)
 EP=$(endpoint_of $MEMDEV)
 EPDEC=$(first_free_decoder $EP)
 EPDECS=$EPDEC
@@ -146,9 +149,13 @@ step "RAM region bind (probe, dax region and device)" s_committed /sys/bus/cxl/d
 	"$BOUND" "$BOUND_ABSORBED"
 step "delete_region of a bound RAM region" s_bound '$CXL/$RD/delete_region' '$REGION' 'wait_gone $CXL/$REGION 50'
 
-if [ -e $CXL/$RD/create_dynamic_ram_1_region ] && command -v qmp >/dev/null; then
+if [ ! -e $CXL/$RD/create_dynamic_ram_1_region ] || ! dcd_memdev >/dev/null; then
+	skip "the DC steps" "no DC region support or no DCD memdev"
+elif ! has_qmp || ! DCD_QOM=$(qom_of $(dcd_memdev)); then
+	skip "the DC steps" "no qmp command reaching this guest's QEMU monitor"
+else
 	MODE=dynamic_ram_1
-	MEMDEV=$(memdev_by_serial 0x1)
+	MEMDEV=$(dcd_memdev)
 	EP=$(endpoint_of $MEMDEV)
 	EPDEC=$(first_free_decoder $EP)
 	EPDECS=$EPDEC

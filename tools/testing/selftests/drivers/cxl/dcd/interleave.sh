@@ -1,7 +1,11 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # A 2-way interleaved RAM region over the two static devices of the interleave topology (serials
 # 0x2 and 0x3 under one host bridge): decoder programming at every level, the dax device over
 # the whole 512 MiB, teardown.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static 2
 
 # A 2-way region's size must be a multiple of 2 x 256 MiB.
 RD=$(root_decoder)
@@ -14,7 +18,7 @@ sysfs_write "$name" $CXL/$RD/delete_region
 
 # With one host bridge any order is valid: the host bridge decoder's target list follows the
 # region's. Serial order keeps it the same on every boot and kernel.
-ram_region_up 0x2 0x3 || return 0
+ram_region_up $(static_memdev 1) $(static_memdev 2) || exit 0
 R=$CXL/$REGION
 decs=$EPDECS
 m0=$MEMDEV

@@ -1,10 +1,14 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The real client drives the region: cxl create-region -t ram on the static device (serial 0x2),
 # the dax device comes up and is onlined; after offlining, cxl disable-region and
 # destroy-region tear it all down.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
 
 RD=$(root_decoder)
-m=$(memdev_by_serial 0x2)
+m=$(static_memdev)
 out=$(cxl create-region -t ram -d $RD -m $m 2>&1)
 rc=$?
 expect_eq "cxl create-region -t ram -d $RD -m $m" 0 "$rc"

@@ -1,8 +1,12 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Bad input: each write fails with the errno of the C original, changes nothing and logs no warning.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
 
 RD=$(root_decoder)
-MEMDEV=$(memdev_by_serial 0x2)
+MEMDEV=$(static_memdev)
 EP=$(endpoint_of $MEMDEV)
 EPDEC=$(first_free_decoder $EP)
 C=$CXL/$RD/create_ram_region

@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Bounded stress: several shells at once, for STRESS_SECONDS (default 20) per round, 2 rounds:
 #  - full RAM region cycles on the static device (create ... dax online ... teardown);
@@ -6,6 +7,9 @@
 # with dax_cxl and cxl_region unloaded and reloaded between rounds on the project kernel.
 # Afterwards no region is left, the root decoder's free HPA is back to its start value, and the
 # kernel log is checked by the runner (lockdep, KASAN, WARN, kmemleak).
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
 
 secs=${STRESS_SECONDS:-20}
 RD=$(root_decoder)
@@ -37,7 +41,7 @@ region_cycles() {
 	local end n=0
 	end=$(($(date +%s) + $1))
 	while [ "$(date +%s)" -lt "$end" ]; do
-		ram_region_up 0x2 >/tmp/stress-cycle.log && ram_region_down >>/tmp/stress-cycle.log
+		ram_region_up $(static_memdev) >/tmp/stress-cycle.log && ram_region_down >>/tmp/stress-cycle.log
 		if grep -q '^not ok' /tmp/stress-cycle.log; then cat /tmp/stress-cycle.log; return 1; fi
 		n=$((n + 1))
 	done
@@ -61,11 +65,11 @@ while [ $round -le 2 ]; do
 	expect_eq "round $round: empty region churn, shell 1 ($(tail -1 /tmp/stress-b.out))" 0 "$rb"
 	expect_eq "round $round: empty region churn, shell 2 ($(tail -1 /tmp/stress-c.out))" 0 "$rc"
 	check "round $round: no region left" sh -c "! ls -d $CXL/region* >/dev/null 2>&1"
-	if [ "$KERNEL" = project ]; then
+	if reloadable cxl_region && reloadable dax_cxl; then
 		check "round $round: rmmod dax_cxl" rmmod dax_cxl
 		check "round $round: rmmod cxl_region" rmmod cxl_region
-		check "round $round: insmod cxl_region" insmod /lib/modules/cxlvm/cxl_region.ko
-		check "round $round: insmod dax_cxl" insmod /lib/modules/cxlvm/dax_cxl.ko
+		check "round $round: insmod cxl_region" insmod $MODDIR/cxl_region.ko
+		check "round $round: insmod dax_cxl" insmod $MODDIR/dax_cxl.ko
 	fi
 	round=$((round + 1))
 done

@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Races, RACE_ROUNDS rounds each (default 4), the two sides started together with a delay that
 # changes from round to round so that each side lands before, during and after the other:
@@ -10,8 +11,13 @@
 # Whatever wins, each write answers OK or an errno, the administrator's teardown afterwards leaves
 # no region, no HPA, no DPA and no dax device, and a fresh region works. The runner fails the run
 # on any lockdep, KASAN, WARN, BUG or kmemleak report.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
 NO_OBS=1
 rounds=${RACE_ROUNDS:-4}
+need_static
+ST=$(static_memdev)
+DCM=$(dcd_memdev)
 snapshot
 MIB=1048576
 # dax devices stay unbound: a RAM region's memory is not hot-added under the races.
@@ -25,13 +31,13 @@ delay() { set -- $1 0 0.05 0.15 0.3 0.01 0.1 0.2; shift $(( ($1 - 1) % 7 + 1 ));
 t_lap=$(now_ms)
 lap() { diag "$1 took $(($(now_ms) - t_lap)) ms"; t_lap=$(now_ms); }
 
-# use MODE SERIAL: the device and a free endpoint decoder for the next region (after a cxl_mem
+# use MODE MEMDEV: the device and a free endpoint decoder for the next region (after a cxl_mem
 # rebind the endpoint and its decoders come back under new names: wait for them).
 use() {
 	local i=0
 	MODE=$1
 	while :; do
-		MEMDEV=$(memdev_by_serial $2) && EP=$(endpoint_of $MEMDEV) && EPDEC=$(first_free_decoder $EP) &&
+		MEMDEV=$2 && EP=$(endpoint_of $MEMDEV) && EPDEC=$(first_free_decoder $EP) &&
 			return 0
 		i=$((i + 1))
 		[ $i -lt 100 ] || return 1
@@ -39,7 +45,7 @@ use() {
 	done
 }
 
-# fresh NAME MODE SERIAL: a region comes up whole afterwards, and goes.
+# fresh NAME MODE MEMDEV: a region comes up whole afterwards, and goes.
 fresh() {
 	if use $2 $3 && s_bound; then ok "$1: a fresh $2 region comes up afterwards"; else not_ok "$1: a fresh $2 region comes up afterwards"; fi
 	left "$1: the fresh region goes"
@@ -47,9 +53,9 @@ fresh() {
 
 # ---- cxl_mem unbind/rebind against attach, commit and bind
 race_memdev() {
-	local mode=$1 serial=$2 round=1 outcomes= r m
+	local mode=$1 memdev=$2 round=1 outcomes= r m
 	while [ $round -le $rounds ]; do
-		use $mode $serial && s_sized || { not_ok "memdev race, $mode: set-up of round $round"; return; }
+		use $mode $memdev && s_sized || { not_ok "memdev race, $mode: set-up of round $round"; return; }
 		m=$MEMDEV
 		(sleep $(delay $round); echo $m >/sys/bus/cxl/drivers/cxl_mem/unbind; sleep 0.1
 			echo $m >/sys/bus/cxl/drivers/cxl_mem/bind) 2>/dev/null &
@@ -59,22 +65,22 @@ race_memdev() {
 		wait
 		add_word outcomes $r
 		[ -e $CXL/$m/driver ] || echo $m >/sys/bus/cxl/drivers/cxl_mem/bind 2>/dev/null
-		use $mode $serial || { not_ok "memdev race, $mode: $m has a free endpoint decoder again"; return; }
+		use $mode $memdev || { not_ok "memdev race, $mode: $m has a free endpoint decoder again"; return; }
 		left "memdev race, $mode, round $round" || return
 		round=$((round + 1))
 	done
 	ok "cxl_mem unbind/rebind against a $mode region's attach, commit, bind: $rounds rounds (outcomes:$outcomes), nothing left"
-	fresh "memdev race" $mode $serial
+	fresh "memdev race" $mode $memdev
 }
-race_memdev ram 0x2
+race_memdev ram $ST
 lap "the memdev race, RAM"
 DC=
-[ -e $CXL/$RD/create_dynamic_ram_1_region ] && DC=1
-[ -z "$DC" ] || { race_memdev dynamic_ram_1 0x1; lap "the memdev race, DC"; }
+[ -e $CXL/$RD/create_dynamic_ram_1_region ] && [ -n "$DCM" ] && DC=1
+[ -z "$DC" ] || { race_memdev dynamic_ram_1 $DCM; lap "the memdev race, DC"; }
 
 # ---- two writers on one region
 round=1
-use ram 0x2
+use ram $ST
 while [ $round -le $rounds ]; do
 	s_created && w ram $CXL/$EPDEC/mode && w $(cat $CXL/$MEMDEV/ram/size) $CXL/$EPDEC/dpa_size ||
 		{ not_ok "two writers: set-up of round $round"; break; }
@@ -99,7 +105,7 @@ lap "two writers"
 
 # ---- delete_region against commit
 round=1 outcomes=
-use ram 0x2
+use ram $ST
 while [ $round -le $rounds ]; do
 	s_attached || { not_ok "delete against commit: set-up of round $round"; break; }
 	if [ $((round % 2)) = 0 ]; then
@@ -119,11 +125,13 @@ while [ $round -le $rounds ]; do
 	round=$((round + 1))
 done
 diag "delete against commit: outcomes of the foreground write:$outcomes"
-fresh "delete against commit" ram 0x2
+fresh "delete against commit" ram $ST
 lap "delete against commit"
 
 # ---- module unload against create and delete
-if [ "$KERNEL" != reference ]; then
+if ! reloadable cxl_region || ! reloadable dax_cxl; then
+	skip "module unload against create and delete" "cxl_region and dax_cxl are not both reloadable modules"
+else
 	(end=$(($(date +%s) + rounds * 3))
 		while [ "$(date +%s)" -lt "$end" ]; do
 			{ n=$(cat $CXL/$RD/create_ram_region 2>/dev/null) && w $n $CXL/$RD/create_ram_region &&
@@ -136,20 +144,24 @@ if [ "$KERNEL" != reference ]; then
 		r=$(rmmod dax_cxl 2>&1) || bad="$bad; rmmod dax_cxl: $r"
 		r=$(rmmod cxl_region 2>&1) || bad="$bad; rmmod cxl_region: $r"
 		wait_gone /sys/bus/cxl/drivers/cxl_region
-		r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) || bad="$bad; insmod cxl_region: $r"
-		r=$(insmod /lib/modules/cxlvm/dax_cxl.ko 2>&1) || bad="$bad; insmod dax_cxl: $r"
+		r=$(insmod $MODDIR/cxl_region.ko 2>&1) || bad="$bad; insmod cxl_region: $r"
+		r=$(insmod $MODDIR/dax_cxl.ko 2>&1) || bad="$bad; insmod dax_cxl: $r"
 		round=$((round + 1))
 	done
 	wait $churn
 	expect_eq "cxl_region and dax_cxl unloaded and reloaded $rounds times while a shell creates and deletes regions" "" "${bad#; }"
 	left "module unload race" ok
-	fresh "module unload race" ram 0x2
+	fresh "module unload race" ram $ST
 	lap "module unload"
 fi
 
 # ---- QMP add against delete, QMP release against a claim (DC)
-if [ -n "$DC" ] && command -v qmp >/dev/null; then
-	use dynamic_ram_1 0x1
+if [ -z "$DC" ]; then
+	skip "QMP add against delete, release against claim" "no DC region support or no DCD memdev"
+elif ! has_qmp || ! DCD_QOM=$(qom_of $DCM); then
+	skip "QMP add against delete, release against claim" "no qmp command reaching this guest's QEMU monitor"
+else
+	use dynamic_ram_1 $DCM
 	round=1 kept=0
 	while [ $round -le $rounds ]; do
 		s_bound || { not_ok "add against delete: set-up of round $round"; break; }
@@ -196,7 +208,7 @@ if [ -n "$DC" ] && command -v qmp >/dev/null; then
 		round=$((round + 1))
 	done
 	diag "release against claim: outcomes of the claim:$outcomes"
-	fresh "QMP races" dynamic_ram_1 0x1
+	fresh "QMP races" dynamic_ram_1 $DCM
 	lap "QMP add against delete, release against claim"
 fi
 dax_autoprobe 1

@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The dax bus's claim rules for what QEMU cannot offer (it drops tags and sequence numbers). The
 # test fixture cxl_hold gives extents to a DC region's dax region exactly as dax_cxl gives an
@@ -7,6 +8,10 @@
 # with only tagged extents each fail with their errno and change nothing (a claim that failed
 # half-way gives back what it took); an extent is not removed while claimed; the dax region frees
 # the rest when it goes.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_dcd
+need_hold
 NO_OBS=1
 MIB=1048576
 TA=aaaaaaaa-0000-4000-8000-000000000001
@@ -23,7 +28,7 @@ if dc_region_up; then
 	DR=$CXL/dax_region$Z/dax_region
 	D=$DAX/dax$Z.0
 	base=$(cat $CXL/$REGION/resource)
-	r=$(insmod /lib/modules/cxlvm/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
+	r=$(insmod $MODDIR/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
 
 	expect_eq "the fixture refuses a device that is not a cxl_dax_region" ENXIO \
 		"$(write_errno "extent add $REGION 0 $((2 * MIB)) 0 0" $CTL)"

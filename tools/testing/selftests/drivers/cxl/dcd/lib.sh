@@ -1,17 +1,109 @@
 # SPDX-License-Identifier: GPL-2.0
-# Helpers for the guest tests (busybox sh). Sourced by run-tests.sh and by the test files.
+# Helpers for the CXL DCD selftests (POSIX sh; busybox sh in our VM). Each test program sources
+# this file and calls ksft_main first:
 #
-# Output is TAP (kselftest style): "ok N - name" / "not ok N - name", diagnostics as "# ...".
+#	. "$(dirname "$0")/lib.sh"
+#	ksft_main "$@"
+#
+# ksft_main runs the rest of the program as its body and prints the body's results as KTAP in the
+# conventions of the kernel's kselftest/ktap_helpers.sh (version line, plan, "ok N - name" /
+# "not ok N - name", "# SKIP reason", "# Totals" line; exit status 0 pass, 1 fail, 4 skip). The
+# number of results is known only at the end (loops over devices and states), so the body's
+# output is collected and printed behind its plan; DCD_KTAP_LIVE=FILE copies it there as it comes.
+#
+# Devices are found by what they are (dcd_memdev, static_memdev), never by a topology's serials or
+# names. What a guest cannot do alone is skipped with its reason: capacity from QEMU's monitor needs
+# the `qmp` command of scripts/cxl-vm's guests (need_qmp), a module reload needs the .ko files
+# (CXL_DCD_MODDIR, default /lib/modules/cxlvm), the held-reference tests the cxl_hold fixture.
+#
 # Observations that must be identical on the reference and the project kernel are printed as
-# "@@OBS <test>.<key>=<value>"; the host compares them across kernels.
+# "# @@OBS <test>.<key>=<value>" diagnostic lines; tests/run compares them across kernels.
 
 CXL=/sys/bus/cxl/devices
 DAX=/sys/bus/dax/devices
-KERNEL=$(cat /etc/cxlvm/kernel 2>/dev/null || echo unknown)
+# The target's directory: the test program's, or the working directory of a script of ours that
+# sources this file from there (the benchmarks, the demo: cd /guest; . ./lib.sh).
+KSFT_DIR=$(cd "$(dirname "$0")" && pwd)
+[ -r "$KSFT_DIR/kernel-reports" ] || KSFT_DIR=$PWD
+MODDIR=${CXL_DCD_MODDIR:-/lib/modules/cxlvm}
+# KERNEL: which kernel this is, for the few checks that differ: our VM says (reference, project,
+# debug); elsewhere "project" when the cxl_region driver is the Rust module, else "reference".
+KERNEL=$(cat /etc/cxlvm/kernel 2>/dev/null) ||
+	if [ "$(basename "$(readlink -f /sys/bus/cxl/drivers/cxl_region/module 2>/dev/null)")" = cxl_region ]; then
+		KERNEL=project
+	else
+		KERNEL=reference
+	fi
 
 TAP_N=${TAP_N:-0}
 TAP_FAILED=${TAP_FAILED:-0}
-TEST=${TEST:-test}
+TEST=${TEST:-$(basename "$0" .sh)}
+
+# ksft_main ARGS: in the program's first run, run it again as the body (DCD_KTAP_BODY=1), then
+# print the body's KTAP and exit with the kselftest status. In the body, return at once.
+ksft_main() {
+	[ -z "${DCD_KTAP_BODY:-}" ] || { trap 'echo "@@END"' EXIT; return 0; }
+	local tmp t0 rc n pass fail skip helpers
+	tmp=$(mktemp -d)
+	t0=$(now_ms)
+	(DCD_KTAP_BODY=1 sh "$0" "$@" 2>&1; echo $? >"$tmp/rc") |
+		if [ -n "${DCD_KTAP_LIVE:-}" ]; then tee -a "$DCD_KTAP_LIVE"; else cat; fi >"$tmp/body"
+	rc=$(cat "$tmp/rc")
+	# The kernel's helpers (installed next to run_kselftest.sh, or in the source tree), else the
+	# same conventions here.
+	helpers=$KSFT_DIR/../../../kselftest/ktap_helpers.sh
+	if [ -r "$helpers" ]; then
+		. "$helpers"
+	else
+		KSFT_PASS=0 KSFT_FAIL=1 KSFT_SKIP=4
+		ktap_print_header() { echo "TAP version 13"; }
+		ktap_set_plan() { echo "1..$1"; }
+		ktap_skip_all() { echo "1..0 # SKIP $*"; }
+		ktap_print_totals() {
+			echo "# Totals: pass:$KTAP_CNT_PASS fail:$KTAP_CNT_FAIL xfail:0 xpass:0 skip:$KTAP_CNT_SKIP error:0"
+		}
+	fi
+	ktap_print_header
+	if grep -q '^@@SKIPALL ' "$tmp/body"; then
+		ktap_skip_all "$(sed -n 's/^@@SKIPALL //p' "$tmp/body" | head -1)"
+		grep '^#' "$tmp/body"
+		rm -rf "$tmp"
+		exit "$KSFT_SKIP"
+	fi
+	n=$(grep -c -E '^(not )?ok [0-9]+ ' "$tmp/body")
+	ktap_set_plan "$n"
+	# The body's results and diagnostics; anything else it printed (a command's stray output)
+	# becomes a diagnostic line, so that the stream stays KTAP.
+	sed -E -e '/^@@END$/d' -e '/^(ok|not ok) [0-9]+ /b' -e '/^#/b' -e 's/^/# /' "$tmp/body"
+	KTAP_CNT_FAIL=$(grep -c '^not ok [0-9]* ' "$tmp/body")
+	KTAP_CNT_SKIP=$(grep -c '^ok [0-9]* .* # SKIP' "$tmp/body")
+	KTAP_CNT_PASS=$((n - KTAP_CNT_FAIL - KTAP_CNT_SKIP))
+	KTAP_CNT_XFAIL=0
+	echo "# @@TIME $TEST $(($(now_ms) - t0))"
+	fail=$KTAP_CNT_FAIL
+	if ! grep -q '^@@END$' "$tmp/body"; then
+		echo "# $TEST: the body did not reach its end (status $rc)"
+		fail=$((fail + 1))
+	fi
+	[ "$n" -gt 0 ] || { echo "# $TEST: no results"; fail=$((fail + 1)); }
+	ktap_print_totals
+	rm -rf "$tmp"
+	[ "$fail" -eq 0 ] || exit "$KSFT_FAIL"
+	[ "$KTAP_CNT_PASS" -gt 0 ] || exit "$KSFT_SKIP"
+	exit "$KSFT_PASS"
+}
+
+# skip_all REASON: the whole program is skipped (what it needs is not there); ends the body.
+skip_all() {
+	echo "@@SKIPALL $*"
+	exit 0
+}
+
+# skip DESCRIPTION REASON: one result, skipped.
+skip() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $TEST: $1 # SKIP $2"
+}
 
 ok() {
 	TAP_N=$((TAP_N + 1))
@@ -45,7 +137,7 @@ expect_eq() {
 
 # obs KEY VALUE: a value the host compares between the two kernels.
 # Tests of the project kernel only (NO_OBS=1, reset for each test) record none.
-obs() { [ -n "${NO_OBS:-}" ] || echo "@@OBS $TEST.$1=${2:-<empty>}"; }
+obs() { [ -n "${NO_OBS:-}" ] || echo "# @@OBS $TEST.$1=${2:-<empty>}"; }
 
 # obs_file KEY FILE: obs of a sysfs file's content (or <absent>).
 obs_file() {
@@ -115,12 +207,106 @@ expect_errno() {
 
 # reports_since LINE: the kernel log's lockdep, KASAN, WARN, BUG, ... reports after its first LINE
 # lines (the list scripts/cxl-vm fails a run on: kernel-reports).
-reports_since() { dmesg | tail -n +$(($1 + 1)) | grep -F -f /guest/kernel-reports || true; }
+reports_since() { dmesg | tail -n +$(($1 + 1)) | grep -F -f "$KSFT_DIR/kernel-reports" || true; }
 
-# memdev_by_serial SERIAL: the memX with that serial (never by index: numbering varies by boot).
+# memdev_by_serial SERIAL: the memX with that serial (numbering varies by boot). For scripts of
+# our own VM (benchmarks, demo); the tests find devices by what they are (below).
 memdev_by_serial() {
 	for m in $CXL/mem*; do
 		[ "$(cat "$m/serial")" = "$1" ] && { basename "$m"; return 0; }
+	done
+	return 1
+}
+
+# memdevs_where PARTITION MIN [NOPARTITION]: the memdevs, in serial order, whose PARTITION (ram,
+# dynamic_ram_1) holds at least MIN bytes and, with NOPARTITION, whose NOPARTITION holds none.
+memdevs_where() {
+	local m size other
+	for m in $CXL/mem*; do
+		[ -e "$m/serial" ] || continue
+		size=$(cat "$m/$1/size" 2>/dev/null || echo 0)
+		[ $((size)) -ge $(($2)) ] || continue
+		if [ -n "${3:-}" ]; then
+			other=$(cat "$m/$3/size" 2>/dev/null || echo 0)
+			[ $((other)) -eq 0 ] || continue
+		fi
+		echo "$(($(cat "$m/serial"))) ${m##*/}"
+	done | sort -n | cut -d' ' -f2
+}
+
+# dcd_memdev [N]: the Nth (default first) memdev with a Dynamic Capacity partition of at least
+# 512 MiB, the size the DC tests place their extents in. static_memdev [N]: the Nth with at least
+# 256 MiB of static RAM and no DC partition. Status 1 when there is none.
+dcd_memdev() { memdevs_where dynamic_ram_1 0x20000000 | sed -n "${1:-1}p" | grep .; }
+static_memdev() { memdevs_where ram 0x10000000 dynamic_ram_1 | sed -n "${1:-1}p" | grep .; }
+
+# need_static / need_dcd [N]: skip the whole program unless there are N (default 1) such memdevs.
+need_static() {
+	static_memdev "${1:-1}" >/dev/null ||
+		skip_all "needs ${1:-1} CXL memdev(s) with at least 256 MiB of static RAM and no DC partition"
+}
+need_dcd() {
+	[ -e "$CXL/$(root_decoder)/create_dynamic_ram_1_region" ] ||
+		skip_all "no root decoder offers create_dynamic_ram_1_region: a kernel without DC regions (patches/ and the Rust cxl_region)"
+	dcd_memdev "${1:-1}" >/dev/null ||
+		skip_all "needs ${1:-1} CXL memdev(s) with a Dynamic Capacity partition of at least 512 MiB"
+}
+
+# need_qmp: skip the whole program unless the guest's qmp command reaches its QEMU monitor (the
+# relay of scripts/cxl-vm): Dynamic Capacity is added and released from the monitor.
+need_qmp() {
+	has_qmp || skip_all "no qmp command reaching this guest's QEMU monitor (scripts/cxl-vm's relay): extents come from QEMU's monitor"
+	local m
+	m=$(dcd_memdev) || return 0
+	DCD_QOM=$(qom_of $m) || skip_all "QEMU has no cxl-type3 device with the serial of $m"
+}
+has_qmp() { command -v qmp >/dev/null 2>&1 && qmp '{"execute": "query-status"}' >/dev/null 2>&1; }
+
+# reloadable MODULE: MODULE is loaded as a module and its .ko is in $MODDIR (to insmod it again).
+reloadable() { [ -e "/sys/module/$1/refcnt" ] && [ -r "$MODDIR/$1.ko" ]; }
+
+# need_reload MODULE...: skip the whole program unless each MODULE is reloadable.
+need_reload() {
+	local m
+	for m in "$@"; do
+		reloadable $m || skip_all "$m is not a loaded module with its .ko in $MODDIR (CXL_DCD_MODDIR)"
+	done
+}
+
+# need_hold: skip the whole program without the test fixture cxl_hold (tests/modules) in $MODDIR.
+need_hold() {
+	[ -r "$MODDIR/cxl_hold.ko" ] || skip_all "needs the test module cxl_hold.ko (tests/modules) in $MODDIR"
+}
+
+# qom_get PATH PROPERTY: QEMU's reply to qom-get.
+qom_get() { qmp "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"$1\", \"property\": \"$2\"}}"; }
+
+# qom_type3: the QOM paths of QEMU's cxl-type3 devices (/machine/peripheral with an id,
+# /machine/peripheral-anon without), one per line.
+qom_type3() {
+	local p r
+	for p in /machine/peripheral /machine/peripheral-anon; do
+		r=$(qmp "{\"execute\": \"qom-list\", \"arguments\": {\"path\": \"$p\"}}" 2>/dev/null) || continue
+		echo "$r" | tr '{' '\n' | grep '"type": "child<cxl-type3>"' | sed "s|.*\"name\": \"\([^\"]*\)\".*|$p/\1|"
+	done
+}
+
+# qom_of MEMDEV: the QOM path of MEMDEV's device, found by its serial number.
+qom_of() {
+	local sn p
+	sn=$(($(cat $CXL/$1/serial)))
+	for p in $(qom_type3); do
+		[ "$(qom_get $p sn)" != "{\"return\": $sn}" ] || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# qom_dcd: the QOM path of the first cxl-type3 device with DC regions, by what QEMU says (for a
+# kernel that sees no DC partition).
+qom_dcd() {
+	local p
+	for p in $(qom_type3); do
+		case "$(qom_get $p num-dc-regions)" in '{"return": 0}' | *error*) ;; *) echo "$p"; return 0 ;; esac
 	done
 	return 1
 }
@@ -240,8 +426,8 @@ create_region() {
 	done
 }
 
-# region_up MODE SERIAL...: create, configure, commit and bind a region of MODE (ram,
-# dynamic_ram_1) interleaved over the memdevs with these serials (one per way, in this order), each
+# region_up MODE MEMDEV...: create, configure, commit and bind a region of MODE (ram,
+# dynamic_ram_1) interleaved over these memdevs (one per way, in this order), each
 # contributing its whole MODE partition, by plain sysfs writes; wait for its first dax device. Sets
 # REGION, RD, MEMDEV, EP, EPDEC (those of the first memdev), EPDECS (all endpoint decoders, in
 # position order), DAXDEV. One TAP line per step; returns 1 at the first failure.
@@ -255,8 +441,8 @@ region_up() {
 	sysfs_write 256 $R/interleave_granularity || return 1
 	EPDECS=
 	total=0
-	for serial in "$@"; do
-		m=$(memdev_by_serial "$serial") || { not_ok "memdev with serial $serial"; return 1; }
+	for m in "$@"; do
+		[ -e "$CXL/$m" ] || { not_ok "memdev '$m'"; return 1; }
 		e=$(endpoint_of "$m") || { not_ok "endpoint of $m"; return 1; }
 		d=$(first_free_decoder "$e") || { not_ok "free decoder on $e"; return 1; }
 		size=$(cat $CXL/$m/$mode/size)
@@ -278,16 +464,16 @@ region_up() {
 	if wait_for $DAX/$DAXDEV; then ok "$DAXDEV appears"; else not_ok "$DAXDEV appears"; return 1; fi
 }
 
-# ram_region_up SERIAL...: region_up of a RAM region, whose dax device kmem binds and onlines.
+# ram_region_up MEMDEV...: region_up of a RAM region, whose dax device kmem binds and onlines.
 ram_region_up() {
 	region_up ram "$@" || return 1
 	if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV is bound"; else not_ok "$DAXDEV is bound"; return 1; fi
 	wait_online $DAXDEV
 }
 
-# dc_region_up: region_up of a Dynamic Capacity region over the whole DC partition of the DCD
-# device (serial 0x1); its dax device is the 0-byte seed.
-dc_region_up() { region_up dynamic_ram_1 0x1; }
+# dc_region_up: region_up of a Dynamic Capacity region over the whole DC partition of the first
+# DCD memdev (dcd_memdev); its dax device is the 0-byte seed.
+dc_region_up() { region_up dynamic_ram_1 "$(dcd_memdev)"; }
 
 # ram_region_down: the user's teardown order: offline the memory, unbind the region, decommit,
 # detach the targets, delete the region, free the endpoint decoders' DPA.
@@ -323,7 +509,7 @@ reload_cxl_region() {
 	expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
 	# The driver's directory goes with its kobject, up to 4 s later on the debug kernel.
 	wait_gone /sys/bus/cxl/drivers/cxl_region
-	r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region again" || not_ok "insmod: $r"
+	r=$(insmod $MODDIR/cxl_region.ko 2>&1) && ok "insmod cxl_region again" || not_ok "insmod: $r"
 }
 
 # decoder_id DECODER: a name for an endpoint decoder that is the same on every boot: the serial
@@ -335,22 +521,24 @@ decoder_id() {
 }
 
 # dc_capacity add|release DEVICE "OFF:LEN ..." (MiB): cxl-add- or cxl-release-dynamic-capacity of
-# these extents in DC region 0 of /machine/peripheral/DEVICE (prescriptive), through the guest's
-# qmp command. Prints QEMU's reply; the status is qmp's (1 on an error reply).
+# these extents in DC region 0 of DEVICE (prescriptive), through the guest's qmp command. DEVICE:
+# a QOM path (/machine/...), or a device id under /machine/peripheral (our VM's scripts). Prints
+# QEMU's reply; the status is qmp's (1 on an error reply).
 dc_capacity() {
-	local pol=selection-policy sep= ext= e
+	local pol=selection-policy sep= ext= e path=$2
 	[ "$1" = add ] || pol=removal-policy
+	case "$path" in /*) ;; *) path=/machine/peripheral/$path ;; esac
 	for e in $3; do
 		ext="$ext$sep{\"offset\": $((${e%%:*} * 1048576)), \"len\": $((${e##*:} * 1048576))}"
 		sep=", "
 	done
-	qmp "{\"execute\": \"cxl-$1-dynamic-capacity\", \"arguments\": {\"path\": \"/machine/peripheral/$2\", \"host-id\": 0, \"$pol\": \"prescriptive\", \"region\": 0, \"extents\": [$ext]}}"
+	qmp "{\"execute\": \"cxl-$1-dynamic-capacity\", \"arguments\": {\"path\": \"$path\", \"host-id\": 0, \"$pol\": \"prescriptive\", \"region\": 0, \"extents\": [$ext]}}"
 }
 
-# dc_add / dc_release "OFF:LEN ...": dc_capacity on the DCD device cxl-dcd0. settle: time for
-# the DC event thread to answer.
-dc_add() { dc_capacity add cxl-dcd0 "$1"; }
-dc_release() { dc_capacity release cxl-dcd0 "$1"; }
+# dc_add / dc_release "OFF:LEN ...": dc_capacity on the first DCD memdev, $DCD_QOM (set by
+# need_qmp, or by the caller). settle: time for the DC event thread to answer.
+dc_add() { dc_capacity add "$DCD_QOM" "$1"; }
+dc_release() { dc_capacity release "$DCD_QOM" "$1"; }
 settle() { sleep 1; }
 
 # node_kb NODE: MemTotal of NUMA node NODE in kB (0 while the node has no memory).

@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # What user space cannot do, done by the test fixture cxl_hold (tests/modules): another kernel
 # user holds a reference or cxl_rwsem.region.
@@ -10,12 +11,17 @@
 #    interrupted (the C original's killable lock gave up on SIGKILL and left the endpoint decoder
 #    committed, pointing at a freed region). Project kernels only: the reference C behaves as
 #    before the fix.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
+need_hold
+need_reload cxl_region
 NO_OBS=1
 CTL=/sys/kernel/debug/cxl_hold/ctl
 
 state_of() { sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' /proc/$1/status 2>/dev/null; }
 
-r=$(insmod /lib/modules/cxlvm/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
+r=$(insmod $MODDIR/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
 
 # 1. A held region, then a held cxl_dax_region device, across rmmod cxl_region.
 for what in region dax_region; do
@@ -39,11 +45,11 @@ for what in region dax_region; do
 	wait $pid
 	expect_eq "rmmod cxl_region returns once $dev is released" 0 "$(cat /tmp/rmmod.rc 2>/dev/null)"
 	wait_gone /sys/bus/cxl/drivers/cxl_region
-	r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
+	r=$(insmod $MODDIR/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
 done
 
 # 2. delete_region against a reader of cxl_rwsem.region, killed while it waits.
-if [ "$(cat /etc/cxlvm/kernel)" != reference ] && dc_region_up; then
+if [ "$KERNEL" != reference ] && dc_region_up; then
 	sysfs_write rlock $CTL
 	(echo "$REGION" >$CXL/$RD/delete_region) 2>/dev/null &
 	pid=$!

@@ -1,11 +1,15 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Region devices without targets: the naming protocol of create_ram_region, the attributes of a new
 # region, interleave settings, HPA allocation from the window and its return, delete_region, and
 # the decoder 'region' attribute. Runs on every kernel; the values are compared between them.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
 
 RD=$(root_decoder)
 C=$CXL/$RD/create_ram_region
-MEMDEV=$(memdev_by_serial 0x2)
+MEMDEV=$(static_memdev)
 EP=$(endpoint_of $MEMDEV)
 EPDEC=$(first_free_decoder $EP)
 iomem0=$(iomem_cxl)

@@ -1,6 +1,11 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The Rust cxl_region as a module: unloading with live regions removes them (and their HPA) and
 # the decoder attributes; a reload brings the attributes back on every decoder.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
+need_reload cxl_region
 
 RD=$(root_decoder)
 C=$CXL/$RD/create_ram_region
@@ -18,12 +23,12 @@ r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with $name live" || not_ok "r
 check "$name is gone" test ! -e $CXL/$name
 check "create_ram_region is gone" test ! -e $C
 check "delete_region is gone" test ! -e $CXL/$RD/delete_region
-ep=$(endpoint_of $(memdev_by_serial 0x2))
+ep=$(endpoint_of $(static_memdev))
 check "endpoint decoder region attribute is gone" test ! -e $CXL/$ep/decoder${ep#endpoint}.0/region
 expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
 
 wait_gone /sys/bus/cxl/drivers/cxl_region
-r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
+r=$(insmod $MODDIR/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
 check "create_ram_region is back" test -e $C
 check "endpoint decoder region attribute is back" test -e $CXL/$ep/decoder${ep#endpoint}.0/region
 expect_eq "the released id is offered again" "$name" "$(cat $C)"
@@ -33,11 +38,11 @@ check "$name is gone again" test ! -e $CXL/$name
 
 # A committed region, bound, with its dax device (memory offline): unloading cxl_region tears it
 # all down (dax region, decoders reset, targets detached, HPA returned), as delete_region would.
-if ram_region_up 0x2; then
+if ram_region_up $(static_memdev); then
 	dax_offline $DAXDEV
 	expect_eq "$EPDEC is committed" 1 "$(cat $CXL/$EP/decoders_committed)"
 	reload_cxl_region
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
-	ram_region_up 0x2 && ok "a region works after the reload"
+	ram_region_up $(static_memdev) && ok "a region works after the reload"
 	ram_region_down
 fi

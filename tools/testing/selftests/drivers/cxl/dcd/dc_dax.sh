@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Dynamic capacity becomes memory: each accepted extent is a resource of the DC region's dax
 # region (available_size), a dax device claims it by tag through daxX.Y/uuid ("0": one untagged
@@ -5,6 +6,11 @@
 # onlines it as System RAM through daxctl; a release from QEMU's monitor waits while a dax device
 # holds the extent and completes (Release DC) once it lets go. QEMU is the other witness: it
 # refuses to release what the host gave back ("non-existing DPA range").
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_dcd
+need_qmp
+need_reload dax_cxl
 NO_OBS=1
 MIB=1048576
 UNTAGGED=00000000-0000-0000-0000-000000000000
@@ -91,7 +97,7 @@ if dc_region_up; then
 	# devices, with nothing claimed.
 	check "rmmod dax_cxl" rmmod dax_cxl
 	wait_gone /sys/bus/cxl/drivers/cxl_dax_region
-	check "insmod dax_cxl" insmod /lib/modules/cxlvm/dax_cxl.ko
+	check "insmod dax_cxl" insmod $MODDIR/dax_cxl.ko
 	if wait_for $D; then ok "dax$Z.0 back"; else not_ok "dax$Z.0 back"; fi
 	expect_eq "both extents are the region's again" $((4 * MIB)) "$(cat $DR/available_size)"
 	expect_eq "release both" '{"return": {}}' "$(dc_release "0:2 4:2")"

@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # A DC region torn down while dax devices hold its capacity: one claimed device was online as
 # System RAM (offline first, as the C requires: kmem's remove does not offline memory), one is
@@ -6,6 +7,11 @@
 # stay the host's: a new region over the same range reads all three back, unclaimed. Then
 # cxl_region is unloaded while a claimed device is mapped by a running process: the process keeps
 # its file, the module goes, and after the reload the extent is read back and can be released.
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_dcd
+need_qmp
+need_reload cxl_region
 NO_OBS=1
 MIB=1048576
 iomem0=$(iomem_cxl)
@@ -79,7 +85,7 @@ if dc_region_up; then
 	expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 	wait_gone /sys/bus/cxl/drivers/cxl_region
-	r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
+	r=$(insmod $MODDIR/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
 fi
 
 if dc_region_up; then

@@ -1,20 +1,24 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # RAM region lifecycle on the static device (serial 0x2): create, configure, commit, bind; the dax
 # region and its dax device; kmem onlines the memory as a NUMA node; the real cxl client sees it;
 # teardown; and a second cycle that gets the same HPA back (nothing lost).
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_static
 
-if ram_region_up 0x2; then
+if ram_region_up $(static_memdev); then
 	R=$CXL/$REGION
 	DR=$R/dax_region${REGION#region}
 	D=$DAX/$DAXDEV
 	expect_eq "region mode" ram "$(cat $R/mode)"
-	expect_eq "region size" 0x10000000 "$(cat $R/size)"
+	expect_eq "region size: the whole RAM partition" "$(cat $CXL/$MEMDEV/ram/size)" "$(cat $R/size)"
 	expect_eq "region commit" 1 "$(cat $R/commit)"
 	expect_eq "region target0" "$EPDEC" "$(cat $R/target0)"
 	res=$(cat $R/resource)
 	check "region resource is inside the CXL window" grep -q "^ *${res#0x}-.* : $REGION\$" /proc/iomem
 	check "the cxl_dax_region device is bound to cxl_dax_region" test -e $DR/driver
-	expect_eq "dax region size" 268435456 "$(cat $DR/dax_region/size)"
+	expect_eq "dax region size" "$(($(cat $CXL/$MEMDEV/ram/size)))" "$(cat $DR/dax_region/size)"
 	expect_eq "dax region align" 2097152 "$(cat $DR/dax_region/align)"
 	expect_eq "dax region available_size" 0 "$(cat $DR/dax_region/available_size)"
 	expect_eq "dax region id" "${REGION#region}" "$(cat $DR/dax_region/id)"
@@ -85,7 +89,7 @@ if ram_region_up 0x2; then
 	check "node$node has no memory left" sh -c "! ls -d /sys/devices/system/node/node$node/memory* >/dev/null 2>&1"
 
 	# A second cycle: the same HPA comes back, so none was lost.
-	if ram_region_up 0x2; then
+	if ram_region_up $(static_memdev); then
 		expect_eq "second cycle gets the same HPA" "$res" "$(cat $CXL/$REGION/resource)"
 		ram_region_down
 	fi

@@ -1,8 +1,15 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Dynamic Capacity from QEMU's monitor: cxl_region reads the DC event log, accepts the extents
 # that lie in the committed DC region (Add DC Response) and gives back what the device asks for
 # (Release DC). The device is the witness: QEMU releases only extents the host accepted ("cannot
 # release extent with pending DPA range" while unanswered, an error when never accepted).
+. "$(dirname "$0")/lib.sh"
+ksft_main "$@"
+need_dcd
+need_qmp
+need_hold
+need_reload cxl_region dax_cxl
 NO_OBS=1
 # settle: the event thread answers asynchronously.
 klog_count() { dmesg | grep -c "$1" || true; }
@@ -82,7 +89,7 @@ fi
 RD=$(root_decoder)
 if create_region dynamic_ram_1; then
 	R=$CXL/$REGION
-	m=$(memdev_by_serial 0x1) && e=$(endpoint_of $m) && d=$(first_free_decoder $e)
+	m=$(dcd_memdev) && e=$(endpoint_of $m) && d=$(first_free_decoder $e)
 	sysfs_write 1 $R/interleave_ways
 	sysfs_write 256 $R/interleave_granularity
 	sysfs_write dynamic_ram_1 $CXL/$d/mode
@@ -94,7 +101,7 @@ if create_region dynamic_ram_1; then
 	# (it takes the lock after the device's event log lock, never the other way round) and the
 	# offer is judged after the commit's Get DC Extent List scan, against the committed region.
 	CTL=/sys/kernel/debug/cxl_hold/ctl
-	r=$(insmod /lib/modules/cxlvm/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
+	r=$(insmod $MODDIR/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
 	sysfs_write wlock $CTL
 	(echo 1 >$R/commit) 2>/dev/null &
 	cpid=$!
@@ -163,7 +170,7 @@ if dc_region_up; then
 	check "... its seed dax device is gone" test ! -e $DAX/dax$Z.0
 	expect_eq "... the extent devices stay" "extent$Z.0=0x12c00000:0x200000 extent$Z.1=0x1000000:0x200000" "$(extents_of $REGION)"
 	wait_gone /sys/bus/cxl/drivers/cxl_dax_region
-	check "insmod dax_cxl" insmod /lib/modules/cxlvm/dax_cxl.ko
+	check "insmod dax_cxl" insmod $MODDIR/dax_cxl.ko
 	if wait_for $DAX/dax$Z.0; then ok "the seed dax device is back"; else not_ok "the seed dax device is back"; fi
 fi
 # Without cxl_region the core refuses each offer (an Add DC Response accepting nothing): nothing
@@ -177,7 +184,7 @@ settle
 r=$(dc_release 0:2)
 check "refused by the core, not left pending ($r)" sh -c "echo '$r' | grep -q non-existing"
 wait_gone /sys/bus/cxl/drivers/cxl_region
-r=$(insmod /lib/modules/cxlvm/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
+r=$(insmod $MODDIR/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
 if dc_region_up; then
 	Z=${REGION#region}
 	if wait_for $CXL/dax_region$Z/extent$Z.1; then ok "after the reload both extents are read back"; else not_ok "after the reload both extents are read back"; fi
