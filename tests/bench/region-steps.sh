@@ -17,6 +17,8 @@
 # Prints "@@STEP VARIANT:CYCLE STEP NANOSECONDS" lines.
 cd /guest || exit 1
 . ./lib.sh
+# Our VM's DCD device (scripts/cxl-vm, default topology), for dc_add and dc_release.
+DCD_QOM=/machine/peripheral/cxl-dcd0
 n=${1:-10}
 fail() { echo "bench: $*"; exit 1; }
 snapshot
