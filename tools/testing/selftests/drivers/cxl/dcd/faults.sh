@@ -151,7 +151,7 @@ step "delete_region of a bound RAM region" s_bound '$CXL/$RD/delete_region' '$RE
 
 if [ ! -e $CXL/$RD/create_dynamic_ram_1_region ] || ! dcd_memdev >/dev/null; then
 	skip "the DC steps" "no DC region support or no DCD memdev"
-elif ! has_qmp || ! DCD_QOM=$(qom_of $(dcd_memdev)); then
+elif ! command -v qmp >/dev/null || ! DCD_QOM=$(qom_of $(dcd_memdev)); then
 	skip "the DC steps" "no qmp command reaching this guest's QEMU monitor"
 else
 	MODE=dynamic_ram_1

@@ -26,7 +26,7 @@ snapshot
 DC=
 [ -e $CXL/$RD/create_dynamic_ram_1_region ] && dcd_memdev >/dev/null && DC=1
 qmp_ok=
-[ -n "$DC" ] && has_qmp && DCD_QOM=$(qom_of $(dcd_memdev)) && qmp_ok=1
+[ -n "$DC" ] && command -v qmp >/dev/null && DCD_QOM=$(qom_of $(dcd_memdev)) && qmp_ok=1
 
 # R: the next pseudo-random number (0..2^31-1) of a 64-bit LCG, no fork.
 rnd() {

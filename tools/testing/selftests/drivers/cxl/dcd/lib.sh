@@ -263,10 +263,14 @@ need_dcd() {
 # need_qmp: skip the whole program unless the guest's qmp command reaches its QEMU monitor (the
 # relay of scripts/cxl-vm): Dynamic Capacity is added and released from the monitor.
 need_qmp() {
-	has_qmp || skip_all "no qmp command reaching this guest's QEMU monitor (scripts/cxl-vm's relay): extents come from QEMU's monitor"
-	local m
-	m=$(dcd_memdev) || return 0
-	DCD_QOM=$(qom_of $m) || skip_all "QEMU has no cxl-type3 device with the serial of $m"
+	local m why="no qmp command reaching this guest's QEMU monitor (scripts/cxl-vm's relay): extents come from QEMU's monitor"
+	command -v qmp >/dev/null 2>&1 || skip_all "$why"
+	if m=$(dcd_memdev); then
+		DCD_QOM=$(qom_of $m) && return 0
+		has_qmp || skip_all "$why"
+		skip_all "QEMU has no cxl-type3 device with the serial of $m"
+	fi
+	has_qmp || skip_all "$why"
 }
 has_qmp() { command -v qmp >/dev/null 2>&1 && qmp '{"execute": "query-status"}' >/dev/null 2>&1; }
 
@@ -289,22 +293,27 @@ need_hold() {
 # qom_get PATH PROPERTY: QEMU's reply to qom-get.
 qom_get() { qmp "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"$1\", \"property\": \"$2\"}}"; }
 
-# qom_type3: the QOM paths of QEMU's cxl-type3 devices (/machine/peripheral with an id,
-# /machine/peripheral-anon without), one per line.
+# qom_type3 BASE: the QOM paths of QEMU's cxl-type3 devices under BASE, one per line. Devices
+# with an id are under /machine/peripheral, those without under /machine/peripheral-anon.
+QOM_BASES="/machine/peripheral /machine/peripheral-anon"
 qom_type3() {
-	local p r
-	for p in /machine/peripheral /machine/peripheral-anon; do
-		r=$(qmp "{\"execute\": \"qom-list\", \"arguments\": {\"path\": \"$p\"}}" 2>/dev/null) || continue
-		echo "$r" | tr '{' '\n' | grep '"type": "child<cxl-type3>"' | sed "s|.*\"name\": \"\([^\"]*\)\".*|$p/\1|"
-	done
+	local r
+	r=$(qmp "{\"execute\": \"qom-list\", \"arguments\": {\"path\": \"$1\"}}" 2>/dev/null) || return 0
+	echo "$r" | tr '{' '\n' | grep '"type": "child<cxl-type3>"' | sed "s|.*\"name\": \"\([^\"]*\)\".*|$1/\1|"
 }
 
-# qom_of MEMDEV: the QOM path of MEMDEV's device, found by its serial number.
+# qom_of MEMDEV: the QOM path of MEMDEV's device, found by its serial number; kept for the rest
+# of this boot in /tmp (keyed by boot id and serial): each QMP call takes most of a second
+# under TCG.
 qom_of() {
-	local sn p
+	local sn b p c
 	sn=$(($(cat $CXL/$1/serial)))
-	for p in $(qom_type3); do
-		[ "$(qom_get $p sn)" != "{\"return\": $sn}" ] || { echo "$p"; return 0; }
+	c=/tmp/.cxl-dcd-qom.$(cat /proc/sys/kernel/random/boot_id).$sn
+	[ ! -s "$c" ] || { cat "$c"; return 0; }
+	for b in $QOM_BASES; do
+		for p in $(qom_type3 $b); do
+			[ "$(qom_get $p sn)" != "{\"return\": $sn}" ] || { echo "$p" >"$c"; echo "$p"; return 0; }
+		done
 	done
 	return 1
 }
@@ -312,9 +321,11 @@ qom_of() {
 # qom_dcd: the QOM path of the first cxl-type3 device with DC regions, by what QEMU says (for a
 # kernel that sees no DC partition).
 qom_dcd() {
-	local p
-	for p in $(qom_type3); do
-		case "$(qom_get $p num-dc-regions)" in '{"return": 0}' | *error*) ;; *) echo "$p"; return 0 ;; esac
+	local b p
+	for b in $QOM_BASES; do
+		for p in $(qom_type3 $b); do
+			case "$(qom_get $p num-dc-regions)" in '{"return": 0}' | *error*) ;; *) echo "$p"; return 0 ;; esac
+		done
 	done
 	return 1
 }

@@ -158,7 +158,7 @@ fi
 # ---- QMP add against delete, QMP release against a claim (DC)
 if [ -z "$DC" ]; then
 	skip "QMP add against delete, release against claim" "no DC region support or no DCD memdev"
-elif ! has_qmp || ! DCD_QOM=$(qom_of $DCM); then
+elif ! command -v qmp >/dev/null || ! DCD_QOM=$(qom_of $DCM); then
 	skip "QMP add against delete, release against claim" "no qmp command reaching this guest's QEMU monitor"
 else
 	use dynamic_ram_1 $DCM
