@@ -48,9 +48,10 @@ KSFT=tools/testing/selftests/drivers/cxl/dcd
 # ksft_install DIR: a kselftest_install of our target in DIR (run_kselftest.sh, kselftest/,
 # kselftest-list.txt, drivers/cxl/dcd/), made by the kernel's own selftests Makefile: the
 # selftests directory of the unpacked 7.3 source, with our target dropped into it, in a tree of
-# symbolic links under out/ (the cached source stays as unpacked).
+# symbolic links next to DIR (DIR.tree; the cached source stays as unpacked, and VM runs side by
+# side each have their own).
 ksft_install() {
-	local src="$CACHE/src/linux-$KVER" stage="$TOP/out/ksft-tree" sel
+	local src="$CACHE/src/linux-$KVER" stage="$1.tree" sel
 	[ -d "$src/tools/testing/selftests" ] || die "no kernel source in $src (scripts/setup)"
 	rm -rf "$stage" "$1"
 	sel="$stage/tools/testing/selftests"
@@ -60,6 +61,6 @@ ksft_install() {
 		[ "${f##*/}" = drivers ] || ln -s "$f" "$sel/"
 	done
 	cp -r "$TOP/$KSFT" "$sel/drivers/cxl/dcd"
-	make -s -C "$sel" TARGETS=drivers/cxl/dcd install INSTALL_PATH="$1" >"$TOP/out/ksft-install.log" 2>&1 ||
-		{ cat "$TOP/out/ksft-install.log" >&2; die "kselftest install failed"; }
+	make -s -C "$sel" TARGETS=drivers/cxl/dcd install INSTALL_PATH="$1" >"$1.log" 2>&1 ||
+		{ cat "$1.log" >&2; die "kselftest install failed"; }
 }
