@@ -360,6 +360,11 @@ fn drop_chain(mds: &MemdevState, chain: &mut Pending) {
         chain.extents().len() + chain.dropped()
     );
     chain.clear();
+    answer_none(mds);
+}
+
+/// Answers the device's Add Capacity chain with an Add DC Response that accepts nothing.
+fn answer_none(mds: &MemdevState) {
     if let Err(e) = respond(mds, ADD_DC_RESPONSE, &[]) {
         dev_err!(mds.as_ref(), "Add DC Response failed: {:?}\n", e);
     }
@@ -619,8 +624,15 @@ pub(crate) fn event(dc: &Mutex<DcState>, mds: &MemdevState, record: &[u8]) {
 }
 
 /// Sends `opcode` (Add DC Response or Release DC) listing `ranges`, split over as many payloads
-/// as the mailbox needs (More set on all but the last); one payload listing nothing when empty.
+/// as the mailbox needs (More set on all but the last); one payload listing nothing when empty,
+/// built on the stack: an answer accepting nothing needs no memory. `ENOMEM`: nothing was sent.
 fn respond(mds: &MemdevState, opcode: u16, ranges: &[(u64, u64)]) -> Result {
+    if ranges.is_empty() {
+        let mut hdr = [0u8; extent::RESPONSE_HDR_LEN];
+        let len = extent::encode_response(core::iter::empty(), false, &mut hdr).ok_or(EINVAL)?;
+        mds.dc_cmd(opcode, &hdr[..len], &mut [])?;
+        return Ok(());
+    }
     let size = mds.payload_size();
     let per = extent::extents_per_response(size);
     if per == 0 {
@@ -667,8 +679,18 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
                         .map_err(Error::from)
                 });
             if chain.is_err() {
-                // Unanswered, the device keeps the extent pending.
-                dev_err!(mds.as_ref(), "no memory for an Add Capacity chain\n");
+                // The record is dropped; the device still gets its one answer per chain, at
+                // the chain's end (an unanswered chain stays pending on the device, and it
+                // offers nothing that overlaps it).
+                dev_err!(
+                    mds.as_ref(),
+                    "no memory for an Add Capacity chain: DPA {:#x}+{:#x} not accepted\n",
+                    rec.extent.start,
+                    rec.extent.length
+                );
+                if !rec.more {
+                    answer_none(mds);
+                }
                 return;
             }
             chains.len() - 1
@@ -762,6 +784,15 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
                 }
                 r.add_devices();
             }
+        }
+        Err(e) if e == ENOMEM => {
+            // Nothing sent: the device gets an answer accepting nothing instead.
+            dev_err!(
+                mds.as_ref(),
+                "no memory for an Add DC Response of {} extents: none accepted\n",
+                ranges.len()
+            );
+            answer_none(mds);
         }
         Err(e) => dev_err!(
             mds.as_ref(),

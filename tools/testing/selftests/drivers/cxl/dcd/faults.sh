@@ -17,6 +17,10 @@
 # extent list read, the extent device and the seed). dax device auto-binding is off meanwhile
 # (drivers_autoprobe), so a RAM region's memory is not hot-added in the middle.
 #
+# The DC event thread and the release timer are no writer's task: there failslab alone fails the
+# Nth allocation made with cxl_region's code on the stack (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)
+# while the device offers an extent and asks for it back; the next offer must then work.
+#
 # FAULT_EVERY=1 tries every N (the soak); by default N runs through 1, 2, 3, 5, 8, 13, 21, ... (a
 # bounded sample: the first allocations of a step and a spread of the later ones). FAULT_STEPS=
 # PATTERN runs only the steps whose names match (e.g. 'create_ram_region'); the others skip.
@@ -140,6 +144,102 @@ step() {
 	TOTAL_INJECTED=$((TOTAL_INJECTED + injected))
 }
 
+# text_of MODULE: "START END" of MODULE's code, from /proc/kallsyms (fixed-width hex addresses,
+# compared as strings): its first text symbol, and the first symbol after its last one.
+text_of() {
+	sort /proc/kallsyms | awk -v m="[$1]" '
+		$4 == m && ($2 == "t" || $2 == "T") { if (lo == "") lo = $1; hi = $1; next }
+		hi != "" && end == "" && $1 > hi { end = $1 }
+		END { if (lo != "") print lo, (end != "" ? end : hi) }'
+}
+
+# The DC event thread and the release timer run in no task a test can arm with fail-nth. There
+# failslab itself fails the Nth allocation from now made with cxl_region's code on the stack, in
+# whatever task (its stacktrace filter: require-start/-end on the module's text). failslab counts
+# such allocations in a counter debugfs does not show, fails one when the counter reaches a
+# multiple of "interval", and stops counting once "times" is spent: with interval = counter + N
+# the Nth fails, and the counter is then known again (EV_COUNT). A trial that injects nothing
+# leaves the counter unknown, so it ends the only sweep that uses it.
+FS=$FI/failslab
+EV_COUNT=0
+ev_arm() {
+	EV_INT=$((EV_COUNT + $1))
+	echo 0 >$FS/space
+	echo $EV_INT >$FS/interval
+	echo 1 >$FS/times
+	echo 100 >$FS/probability
+}
+# ev_disarm: no more failures; EV_HIT=1 when the armed one was injected.
+ev_disarm() {
+	echo 0 >$FS/probability
+	EV_HIT=0
+	if [ "$(cat $FS/times)" = 0 ]; then
+		EV_HIT=1
+		[ $EV_INT = 1 ] || EV_COUNT=$EV_INT
+	fi
+}
+
+# event_step: from a bound DC region $REGION with no extent, the device offers an extent (Add
+# Capacity: the event thread judges the chain, answers, adds extentZ.0) and asks for it back
+# (Release Capacity: given back at once, or by the timer), with the Nth allocation of cxl_region's
+# code failed, N as in step. Each time, the same offer without a fault is then accepted and given
+# back (neither the host nor the device keeps a trace of the failed one), and no kernel report
+# follows (the runner's check).
+event_step() {
+	local name="DC event thread and release timer (Add and Release Capacity)" n=0 a=1 b=2 \
+		injected=0 came=0 kept=0 last=0 bad= z=${REGION#region} ext got t
+	ext=$CXL/dax_region$z/extent$z.0
+	case "$name" in ${FAULT_STEPS:-*}) ;; *) skip "$name under fault injection" "not in FAULT_STEPS=$FAULT_STEPS"; return ;; esac
+	t=$(text_of cxl_region)
+	if [ ! -e $FS/require-start ] || [ -z "$t" ]; then
+		skip "$name under fault injection" "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER and cxl_region's symbols"
+		return
+	fi
+	echo 0x${t% *} >$FS/require-start
+	echo 0x${t#* } >$FS/require-end
+	while :; do
+		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
+		ev_arm $n
+		dc_add "0:2" >/dev/null 2>&1
+		wait_for $ext 30
+		got=0
+		[ ! -e $ext ] || got=1
+		dc_release "0:2" >/dev/null 2>&1
+		wait_gone $ext 30
+		# A release the dax region refused is retried by the timer every second.
+		sleep 1
+		ev_disarm
+		if [ $EV_HIT = 0 ]; then
+			[ $got = 1 ] || bad="$bad; N=$n not injected, yet the offered extent was not accepted"
+			[ ! -e $ext ] || bad="$bad; N=$n not injected, yet the extent was not given back"
+			break
+		fi
+		injected=$((injected + 1)) came=$((came + got)) last=$n
+		# A failed Release DC keeps the extent, on both sides: a second request gives it back.
+		if [ -e $ext ]; then
+			kept=$((kept + 1))
+			dc_release "0:2" >/dev/null 2>&1
+			wait_gone $ext 100 || bad="$bad; N=$n: the extent kept is not given back when asked again"
+		fi
+		dc_add "0:2" >/dev/null 2>&1
+		wait_for $ext 100 || bad="$bad; N=$n (came: $got): then an offer without a fault is not accepted: $(extents_of $REGION)"
+		dc_release "0:2" >/dev/null 2>&1
+		wait_gone $ext 100 || bad="$bad; N=$n (came: $got): then the extent is not given back: $(extents_of $REGION)"
+		[ -z "$bad" ] || break
+		[ $n -lt 2000 ] || { bad="$bad; still injecting at N=$n"; break; }
+	done
+	echo 0 >$FS/require-start
+	echo 0xffffffffffffffff >$FS/require-end
+	echo 1 >$FS/interval
+	if [ -z "$bad" ]; then
+		ok "$name: $injected failed allocations ($came with the extent accepted anyway, $kept with it kept at the release), each time the next offer was accepted and given back; the pair makes $last to $((n - 1)) such allocations"
+	else
+		not_ok "$name under fault injection"
+		diag "${bad#; }"
+	fi
+	TOTAL_INJECTED=$((TOTAL_INJECTED + injected))
+}
+
 TOTAL_INJECTED=0
 MODE=ram
 MEMDEV=$(static_memdev)
@@ -194,6 +294,14 @@ else
 	else
 		not_ok "a DC region takes the extent back after the faults"
 	fi
+	# The event thread and the release timer (no fail-nth reaches them), from a new bound DC
+	# region with no extent.
+	left "before the event thread step"
+	if s_bound; then
+		event_step
+	else
+		not_ok "a DC region comes up before the faults in the event thread"
+	fi
 	left "after the DC steps" ok
 fi
 
@@ -202,7 +310,7 @@ for f in failslab fail_page_alloc; do echo Y >$FI/$f/ignore-gfp-wait; done
 inj=$(dmesg | tail -n +$((klog0 + 1)) | grep -c 'FAULT_INJECTION: forcing a failure')
 ours=$(dmesg | tail -n +$((klog0 + 1)) | awk '/FAULT_INJECTION: forcing a failure/ { if (n) c += m; n = 1; m = 0 }
 	/\[(cxl_region|dax_cxl)\]/ { m = 1 } END { c += m; print c + 0 }')
-diag "$TOTAL_INJECTED allocations failed by fail-nth; the kernel log shows $inj of them ($(( TOTAL_INJECTED - inj )) were __GFP_NOWARN allocations, failed silently), $ours with cxl_region or dax_cxl on the stack"
+diag "$TOTAL_INJECTED allocations failed (by fail-nth; by failslab in the event thread); the kernel log shows $inj of them ($(( TOTAL_INJECTED - inj )) were __GFP_NOWARN allocations, failed silently), $ours with cxl_region or dax_cxl on the stack"
 if [ -n "${FAULT_STEPS:-}" ]; then
 	skip "failures were injected into our modules' paths" "only some steps ran (FAULT_STEPS=$FAULT_STEPS)"
 else
