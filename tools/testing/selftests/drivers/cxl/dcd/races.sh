@@ -8,7 +8,9 @@
 #  - delete_region against commit;
 #  - cxl_region and dax_cxl unloaded and reloaded while another shell creates and deletes regions;
 #  - a QMP add of capacity against the DC region's delete, and a QMP release against a claim.
-# Whatever wins, each write answers OK or an errno, the administrator's teardown afterwards leaves
+# For delete against commit and release against claim, the rounds also swap which side goes
+# first, and from 4 rounds on each order must have been seen (a far longer delay forces it in
+# rounds 3 and 4). Whatever wins, each write answers OK or an errno, the administrator's teardown afterwards leaves
 # no region, no HPA, no DPA and no dax device, and a fresh region works. The runner fails the run
 # on any lockdep, KASAN, WARN, BUG or kmemleak report.
 . "$(dirname "$0")/lib.sh"
@@ -104,19 +106,27 @@ done
 lap "two writers"
 
 # ---- delete_region against commit
-round=1 outcomes=
+# Odd rounds commit at once and delete after the delay, even rounds the other way round; the
+# commit's outcome is recorded either way. From 4 rounds on, the 0.15 s and 0.3 s delays of
+# rounds 3 and 4 are far longer than a write: the commit must be seen both winning (OK) and
+# coming after the delete (an errno).
+RES=$(mktemp)
+round=1 outcomes= commit_ok=0 commit_late=0
 use ram $ST
 while [ $round -le $rounds ]; do
 	s_attached || { not_ok "delete against commit: set-up of round $round"; break; }
 	if [ $((round % 2)) = 0 ]; then
-		(sleep $(delay $round); w 1 $CXL/$REGION/commit) &
-		r=$(write_errno $REGION $CXL/$RD/delete_region)
+		(sleep $(delay $round); write_errno 1 $CXL/$REGION/commit >$RES) &
+		w $REGION $CXL/$RD/delete_region
+		wait
+		r=$(cat $RES)
 	else
 		(sleep $(delay $round); w $REGION $CXL/$RD/delete_region) &
 		r=$(write_errno 1 $CXL/$REGION/commit)
+		wait
 	fi
-	wait
 	add_word outcomes $r
+	if [ "$r" = OK ]; then commit_ok=$((commit_ok + 1)); else commit_late=$((commit_late + 1)); fi
 	wait_gone $CXL/$REGION 50
 	check "delete against commit, round $round: the region is gone" test ! -e $CXL/$REGION
 	expect_eq "delete against commit, round $round: $EPDEC belongs to no region" "" "$(cat $CXL/$EPDEC/region)"
@@ -124,7 +134,15 @@ while [ $round -le $rounds ]; do
 	left "delete against commit, round $round" || break
 	round=$((round + 1))
 done
-diag "delete against commit: outcomes of the foreground write:$outcomes"
+if [ $rounds -ge 4 ]; then
+	if [ $commit_ok -gt 0 ] && [ $commit_late -gt 0 ]; then
+		ok "delete against commit: both orders seen ($commit_ok commits won, $commit_late came after the delete; outcomes:$outcomes)"
+	else
+		not_ok "delete against commit: both orders seen ($commit_ok commits won, $commit_late came after the delete; outcomes:$outcomes)"
+	fi
+else
+	diag "delete against commit: outcomes of the commit:$outcomes"
+fi
 fresh "delete against commit" ram $ST
 lap "delete against commit"
 
@@ -188,16 +206,33 @@ else
 	fi
 	left "add against delete" ok
 
-	round=1 outcomes=
+	# Odd rounds claim at once and ask for the extent back after the delay; even rounds ask
+	# first and claim after the delay, while the request travels through QEMU and the event
+	# thread (round 4 claims only once the extent is gone: from 4 rounds on the claim must be
+	# seen both winning, OK, and losing, ENOENT).
+	round=1 outcomes= claim_ok=0 claim_late=0
 	while [ $round -le $rounds ]; do
 		if ! s_bound; then not_ok "release against claim: set-up of round $round"; break; fi
 		Z=${REGION#region}
 		dc_add "0:2" >/dev/null
 		wait_for $CXL/dax_region$Z/extent$Z.0 100
-		(sleep $(delay $round); dc_release "0:2" >/dev/null) &
-		r=$(write_errno 0 $DAX/dax$Z.0/uuid)
-		wait
+		if [ $((round % 2)) = 0 ]; then
+			(sleep $(delay $round); write_errno 0 $DAX/dax$Z.0/uuid >$RES) &
+			dc_release "0:2" >/dev/null
+			[ $((round % 4)) != 0 ] || wait_gone $CXL/dax_region$Z/extent$Z.0 50
+			wait
+			r=$(cat $RES)
+		else
+			(sleep $(delay $round); dc_release "0:2" >/dev/null) &
+			r=$(write_errno 0 $DAX/dax$Z.0/uuid)
+			wait
+		fi
 		add_word outcomes $r
+		case $r in
+		OK) claim_ok=$((claim_ok + 1)) ;;
+		ENOENT) claim_late=$((claim_late + 1)) ;;
+		*) not_ok "release against claim, round $round: the claim answers OK or ENOENT, not $r" ;;
+		esac
 		# Whichever won: give the capacity back; the release (retried by the region while the
 		# device is claimed) then takes the extent away.
 		w 0 $DAX/dax$Z.0/size
@@ -207,8 +242,17 @@ else
 		left "release against claim, round $round" || break
 		round=$((round + 1))
 	done
-	diag "release against claim: outcomes of the claim:$outcomes"
+	if [ $rounds -ge 4 ]; then
+		if [ $claim_ok -gt 0 ] && [ $claim_late -gt 0 ]; then
+			ok "release against claim: both orders seen ($claim_ok claims won, $claim_late came after the release; outcomes:$outcomes)"
+		else
+			not_ok "release against claim: both orders seen ($claim_ok claims won, $claim_late came after the release; outcomes:$outcomes)"
+		fi
+	else
+		diag "release against claim: outcomes of the claim:$outcomes"
+	fi
 	fresh "QMP races" dynamic_ram_1 $DCM
 	lap "QMP add against delete, release against claim"
 fi
 dax_autoprobe 1
+rm -f $RES
