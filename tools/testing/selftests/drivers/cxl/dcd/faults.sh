@@ -19,7 +19,8 @@
 #
 # The DC event thread and the release timer are no writer's task: there failslab alone fails the
 # Nth allocation made with cxl_region's code on the stack (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)
-# while the device offers an extent and asks for it back; the next offer must then work.
+# while the device offers an extent and asks for it back; the next offer must then work. The same
+# filter fails the allocation of the Add Capacity chain itself, once the timer has freed it.
 #
 # FAULT_EVERY=1 tries every N (the soak); by default N runs through 1, 2, 3, 5, 8, 13, 21, ... (a
 # bounded sample: the first allocations of a step and a spread of the later ones). FAULT_STEPS=
@@ -179,6 +180,63 @@ ev_disarm() {
 	fi
 }
 
+# ev_filter_on: failslab counts only allocations with cxl_region's code on the stack (1 when the
+# kernel or the symbols do not allow it); ev_filter_off: every allocation again.
+ev_filter_on() {
+	local t
+	t=$(text_of cxl_region)
+	[ -e $FS/require-start ] && [ -n "$t" ] || return 1
+	echo 0x${t% *} >$FS/require-start
+	echo 0x${t#* } >$FS/require-end
+}
+ev_filter_off() {
+	echo 0 >$FS/require-start
+	echo 0xffffffffffffffff >$FS/require-end
+	echo 1 >$FS/interval
+}
+
+# chain_step: the Add Capacity chain itself finds no memory. A device's chain is kept between
+# offers until the timer frees it, CHAIN_TIMEOUT (20 s) after an offer of several extents began:
+# so a two-extent offer first, given back, and 22 s later a one-extent offer with the first
+# allocation of cxl_region's code failed, the chain's. The offer must be answered accepting
+# nothing (no extent device; the kernel log names the chain), and the same offer without a fault
+# is then accepted and given back (unanswered, the device would keep it pending and refuse it).
+chain_step() {
+	local name="DC event thread: no memory for the Add Capacity chain" z=${REGION#region} bad= k0
+	local d=$CXL/dax_region${REGION#region}
+	case "$name" in ${FAULT_STEPS:-*}) ;; *) skip "$name" "not in FAULT_STEPS=$FAULT_STEPS"; return ;; esac
+	ev_filter_on || { skip "$name" "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER and cxl_region's symbols"; return; }
+	dc_add "0:2 2:2" >/dev/null 2>&1
+	wait_for $d/extent$z.1 100 || bad="$bad; the two-extent offer was not accepted: $(extents_of $REGION)"
+	dc_release "0:2 2:2" >/dev/null 2>&1
+	wait_gone $d/extent$z.0 100 && wait_gone $d/extent$z.1 100 || bad="$bad; the two extents were not given back: $(extents_of $REGION)"
+	sleep 22
+	k0=$(dmesg | wc -l)
+	# interval 1: the first such allocation fails, whatever failslab's counter is.
+	EV_COUNT=0
+	ev_arm 1
+	dc_add "0:2" >/dev/null 2>&1
+	sleep 3
+	ev_disarm
+	[ $EV_HIT = 1 ] || bad="$bad; no allocation was failed"
+	dmesg | tail -n +$((k0 + 1)) | grep -q 'no memory for an Add Capacity chain' ||
+		bad="$bad; the failed allocation was not the chain's: $(dmesg | tail -n +$((k0 + 1)) | grep -v FAULT_INJECTION | head -3)"
+	[ ! -e $d/extent$z.0 ] || bad="$bad; the offer was accepted without a chain"
+	if [ -e $d/extent$z.0 ]; then dc_release "0:2" >/dev/null 2>&1; wait_gone $d/extent$z.0 100; fi
+	dc_add "0:2" >/dev/null 2>&1
+	wait_for $d/extent$z.0 100 || bad="$bad; then the same offer without a fault is not accepted: $(extents_of $REGION)"
+	dc_release "0:2" >/dev/null 2>&1
+	wait_gone $d/extent$z.0 100 || bad="$bad; then the extent is not given back: $(extents_of $REGION)"
+	ev_filter_off
+	if [ -z "$bad" ]; then
+		ok "$name: the offer was answered accepting nothing, and the same offer then accepted and given back"
+	else
+		not_ok "$name"
+		diag "${bad#; }"
+	fi
+	TOTAL_INJECTED=$((TOTAL_INJECTED + EV_HIT))
+}
+
 # event_step: from a bound DC region $REGION with no extent, the device offers an extent (Add
 # Capacity: the event thread judges the chain, answers, adds extentZ.0) and asks for it back
 # (Release Capacity: given back at once, or by the timer), with the Nth allocation of cxl_region's
@@ -190,13 +248,7 @@ event_step() {
 		injected=0 came=0 kept=0 last=0 bad= z=${REGION#region} ext got t
 	ext=$CXL/dax_region$z/extent$z.0
 	case "$name" in ${FAULT_STEPS:-*}) ;; *) skip "$name under fault injection" "not in FAULT_STEPS=$FAULT_STEPS"; return ;; esac
-	t=$(text_of cxl_region)
-	if [ ! -e $FS/require-start ] || [ -z "$t" ]; then
-		skip "$name under fault injection" "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER and cxl_region's symbols"
-		return
-	fi
-	echo 0x${t% *} >$FS/require-start
-	echo 0x${t#* } >$FS/require-end
+	ev_filter_on || { skip "$name under fault injection" "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER and cxl_region's symbols"; return; }
 	while :; do
 		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
 		ev_arm $n
@@ -228,9 +280,7 @@ event_step() {
 		[ -z "$bad" ] || break
 		[ $n -lt 2000 ] || { bad="$bad; still injecting at N=$n"; break; }
 	done
-	echo 0 >$FS/require-start
-	echo 0xffffffffffffffff >$FS/require-end
-	echo 1 >$FS/interval
+	ev_filter_off
 	if [ -z "$bad" ]; then
 		ok "$name: $injected failed allocations ($came with the extent accepted anyway, $kept with it kept at the release), each time the next offer was accepted and given back; the pair makes $last to $((n - 1)) such allocations"
 	else
@@ -299,6 +349,7 @@ else
 	left "before the event thread step"
 	if s_bound; then
 		event_step
+		chain_step
 	else
 		not_ok "a DC region comes up before the faults in the event thread"
 	fi
