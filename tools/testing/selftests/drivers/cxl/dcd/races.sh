@@ -9,8 +9,9 @@
 #  - cxl_region and dax_cxl unloaded and reloaded while another shell creates and deletes regions;
 #  - a QMP add of capacity against the DC region's delete, and a QMP release against a claim.
 # For delete against commit and release against claim, the rounds also swap which side goes
-# first, and from 4 rounds on each order must have been seen (a far longer delay forces it in
-# rounds 3 and 4). Whatever wins, each write answers OK or an errno, the administrator's teardown afterwards leaves
+# first, and from 4 rounds on each order must have been seen: every 4th round puts the two
+# sides one after the other, the commit or claim last, and the round before it the other way
+# round, so that each run sees both outcomes whatever the timing. Whatever wins, each write answers OK or an errno, the administrator's teardown afterwards leaves
 # no region, no HPA, no DPA and no dax device, and a fresh region works. The runner fails the run
 # on any lockdep, KASAN, WARN, BUG or kmemleak report.
 . "$(dirname "$0")/lib.sh"
@@ -107,24 +108,35 @@ lap "two writers"
 
 # ---- delete_region against commit
 # Odd rounds commit at once and delete after the delay, even rounds the other way round; the
-# commit's outcome is recorded either way. From 4 rounds on, the 0.15 s and 0.3 s delays of
-# rounds 3 and 4 are far longer than a write: the commit must be seen both winning (OK) and
-# coming after the delete (an errno).
+# commit's outcome is recorded either way. Rounds 4k+3 and 4k put the sides in order (commit
+# then delete, delete then commit): from 4 rounds on the commit must be seen both winning (OK)
+# and coming after the delete (an errno).
 RES=$(mktemp)
 round=1 outcomes= commit_ok=0 commit_late=0
 use ram $ST
 while [ $round -le $rounds ]; do
 	s_attached || { not_ok "delete against commit: set-up of round $round"; break; }
-	if [ $((round % 2)) = 0 ]; then
+	case $((round % 4)) in
+	3)
+		r=$(write_errno 1 $CXL/$REGION/commit)
+		w $REGION $CXL/$RD/delete_region
+		;;
+	0)
+		w $REGION $CXL/$RD/delete_region
+		r=$(write_errno 1 $CXL/$REGION/commit)
+		;;
+	2)
 		(sleep $(delay $round); write_errno 1 $CXL/$REGION/commit >$RES) &
 		w $REGION $CXL/$RD/delete_region
 		wait
 		r=$(cat $RES)
-	else
+		;;
+	*)
 		(sleep $(delay $round); w $REGION $CXL/$RD/delete_region) &
 		r=$(write_errno 1 $CXL/$REGION/commit)
 		wait
-	fi
+		;;
+	esac
 	add_word outcomes $r
 	if [ "$r" = OK ]; then commit_ok=$((commit_ok + 1)); else commit_late=$((commit_late + 1)); fi
 	wait_gone $CXL/$REGION 50
@@ -208,25 +220,36 @@ else
 
 	# Odd rounds claim at once and ask for the extent back after the delay; even rounds ask
 	# first and claim after the delay, while the request travels through QEMU and the event
-	# thread (round 4 claims only once the extent is gone: from 4 rounds on the claim must be
-	# seen both winning, OK, and losing, ENOENT).
+	# thread. Rounds 4k claim only once the extent is gone, rounds 4k+3 ask only once the claim
+	# is made: from 4 rounds on the claim must be seen both winning, OK, and losing, ENOENT.
 	round=1 outcomes= claim_ok=0 claim_late=0
 	while [ $round -le $rounds ]; do
 		if ! s_bound; then not_ok "release against claim: set-up of round $round"; break; fi
 		Z=${REGION#region}
 		dc_add "0:2" >/dev/null
 		wait_for $CXL/dax_region$Z/extent$Z.0 100
-		if [ $((round % 2)) = 0 ]; then
+		case $((round % 4)) in
+		3)
+			r=$(write_errno 0 $DAX/dax$Z.0/uuid)
+			dc_release "0:2" >/dev/null
+			;;
+		0)
+			dc_release "0:2" >/dev/null
+			wait_gone $CXL/dax_region$Z/extent$Z.0 100
+			r=$(write_errno 0 $DAX/dax$Z.0/uuid)
+			;;
+		2)
 			(sleep $(delay $round); write_errno 0 $DAX/dax$Z.0/uuid >$RES) &
 			dc_release "0:2" >/dev/null
-			[ $((round % 4)) != 0 ] || wait_gone $CXL/dax_region$Z/extent$Z.0 50
 			wait
 			r=$(cat $RES)
-		else
+			;;
+		*)
 			(sleep $(delay $round); dc_release "0:2" >/dev/null) &
 			r=$(write_errno 0 $DAX/dax$Z.0/uuid)
 			wait
-		fi
+			;;
+		esac
 		add_word outcomes $r
 		case $r in
 		OK) claim_ok=$((claim_ok + 1)) ;;
