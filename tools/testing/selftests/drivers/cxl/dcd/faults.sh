@@ -81,6 +81,26 @@ rstate() {
 		"dax devices: $(ls $DAX 2>/dev/null | tr '\n' ' ')"
 }
 
+# chosen NAME LABEL: whether step NAME runs (FAULT_STEPS=PATTERN, a shell pattern on the step's
+# name: only those steps, a soak of one); else LABEL is skipped.
+chosen() {
+	case "$1" in ${FAULT_STEPS:-*}) return 0 ;; esac
+	skip "$2" "not in FAULT_STEPS=$FAULT_STEPS"
+	return 1
+}
+
+# verdict LABEL BAD INJECTED MESSAGE: "ok MESSAGE" when BAD is empty, else "not ok LABEL" and BAD
+# as a diagnostic; INJECTED counts into TOTAL_INJECTED.
+verdict() {
+	if [ -z "$2" ]; then
+		ok "$4"
+	else
+		not_ok "$1"
+		diag "${2#; }"
+	fi
+	TOTAL_INJECTED=$((TOTAL_INJECTED + $3))
+}
+
 # step NAME STATE FILE VALUE EFFECT [ABSORBED]: the step from STATE, with fault N = 1, 2, ...
 # FILE and VALUE are evaluated after STATE is built ($REGION is known then). EFFECT is a command
 # that holds once the step took its whole effect: after a write without a fault and after the
@@ -89,8 +109,7 @@ rstate() {
 # with that probe failed, as in C (a child's probe failure does not fail the parent's).
 step() {
 	local name=$1 state=$2 eff=$5 abs=${6:-$5} n=0 a=1 b=2 last=0 injected=0 absorbed=0 bad= errnos= f v busy r
-	# FAULT_STEPS=PATTERN (a shell pattern on the step's name): only those steps (a soak of one).
-	case "$name" in ${FAULT_STEPS:-*}) ;; *) skip "$name under fault injection" "not in FAULT_STEPS=$FAULT_STEPS"; return ;; esac
+	chosen "$name" "$name under fault injection" || return
 	while :; do
 		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
 		$state || { bad="$bad; cannot build $state for N=$n: $(left_over)"; break; }
@@ -136,13 +155,8 @@ step() {
 		[ -z "$lo" ] || bad="$bad; N=$n ($FW): teardown leaves $lo"
 		[ $n -lt 2000 ] || { bad="$bad; still injecting at N=$n"; break; }
 	done
-	if [ -z "$bad" ]; then
-		ok "$name: $injected failed allocations ($((injected - absorbed)) refused with$errnos, $absorbed absorbed), each time the step then worked and nothing was left; the step makes $last to $((n - 1)) allocations"
-	else
-		not_ok "$name under fault injection"
-		diag "${bad#; }"
-	fi
-	TOTAL_INJECTED=$((TOTAL_INJECTED + injected))
+	verdict "$name under fault injection" "$bad" $injected \
+		"$name: $injected failed allocations ($((injected - absorbed)) refused with$errnos, $absorbed absorbed), each time the step then worked and nothing was left; the step makes $last to $((n - 1)) allocations"
 }
 
 # text_of MODULE: "START END" of MODULE's code, from /proc/kallsyms (fixed-width hex addresses,
@@ -180,12 +194,17 @@ ev_disarm() {
 	fi
 }
 
-# ev_filter_on: failslab counts only allocations with cxl_region's code on the stack (1 when the
-# kernel or the symbols do not allow it); ev_filter_off: every allocation again.
-ev_filter_on() {
+# ev_ready NAME LABEL: when step NAME runs and the kernel and the symbols allow it, failslab
+# counts only allocations with cxl_region's code on the stack; else LABEL is skipped (1).
+# ev_filter_off: every allocation again.
+ev_ready() {
 	local t
+	chosen "$1" "$2" || return 1
 	t=$(text_of cxl_region)
-	[ -e $FS/require-start ] && [ -n "$t" ] || return 1
+	if [ ! -e $FS/require-start ] || [ -z "$t" ]; then
+		skip "$2" "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER and cxl_region's symbols"
+		return 1
+	fi
 	echo 0x${t% *} >$FS/require-start
 	echo 0x${t#* } >$FS/require-end
 }
@@ -202,10 +221,9 @@ ev_filter_off() {
 # nothing (no extent device; the kernel log names the chain), and the same offer without a fault
 # is then accepted and given back (unanswered, the device would keep it pending and refuse it).
 chain_step() {
-	local name="DC event thread: no memory for the Add Capacity chain" z=${REGION#region} bad= k0
-	local d=$CXL/dax_region${REGION#region}
-	case "$name" in ${FAULT_STEPS:-*}) ;; *) skip "$name" "not in FAULT_STEPS=$FAULT_STEPS"; return ;; esac
-	ev_filter_on || { skip "$name" "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER and cxl_region's symbols"; return; }
+	local name="DC event thread: no memory for the Add Capacity chain" z=${REGION#region} bad= k0 log
+	local d=$CXL/dax_region$z
+	ev_ready "$name" "$name" || return
 	dc_add "0:2 2:2" >/dev/null 2>&1
 	wait_for $d/extent$z.1 100 || bad="$bad; the two-extent offer was not accepted: $(extents_of $REGION)"
 	dc_release "0:2 2:2" >/dev/null 2>&1
@@ -219,22 +237,21 @@ chain_step() {
 	sleep 3
 	ev_disarm
 	[ $EV_HIT = 1 ] || bad="$bad; no allocation was failed"
-	dmesg | tail -n +$((k0 + 1)) | grep -q 'no memory for an Add Capacity chain' ||
-		bad="$bad; the failed allocation was not the chain's: $(dmesg | tail -n +$((k0 + 1)) | grep -v FAULT_INJECTION | head -3)"
-	[ ! -e $d/extent$z.0 ] || bad="$bad; the offer was accepted without a chain"
-	if [ -e $d/extent$z.0 ]; then dc_release "0:2" >/dev/null 2>&1; wait_gone $d/extent$z.0 100; fi
+	log=$(dmesg | tail -n +$((k0 + 1)))
+	echo "$log" | grep -q 'no memory for an Add Capacity chain' ||
+		bad="$bad; the failed allocation was not the chain's: $(echo "$log" | grep -v FAULT_INJECTION | head -3)"
+	if [ -e $d/extent$z.0 ]; then
+		bad="$bad; the offer was accepted without a chain"
+		dc_release "0:2" >/dev/null 2>&1
+		wait_gone $d/extent$z.0 100
+	fi
 	dc_add "0:2" >/dev/null 2>&1
 	wait_for $d/extent$z.0 100 || bad="$bad; then the same offer without a fault is not accepted: $(extents_of $REGION)"
 	dc_release "0:2" >/dev/null 2>&1
 	wait_gone $d/extent$z.0 100 || bad="$bad; then the extent is not given back: $(extents_of $REGION)"
 	ev_filter_off
-	if [ -z "$bad" ]; then
-		ok "$name: the offer was answered accepting nothing, and the same offer then accepted and given back"
-	else
-		not_ok "$name"
-		diag "${bad#; }"
-	fi
-	TOTAL_INJECTED=$((TOTAL_INJECTED + EV_HIT))
+	verdict "$name" "$bad" $EV_HIT \
+		"$name: the offer was answered accepting nothing, and the same offer then accepted and given back"
 }
 
 # event_step: from a bound DC region $REGION with no extent, the device offers an extent (Add
@@ -247,8 +264,7 @@ event_step() {
 	local name="DC event thread and release timer (Add and Release Capacity)" n=0 a=1 b=2 \
 		injected=0 came=0 kept=0 last=0 bad= z=${REGION#region} ext got t
 	ext=$CXL/dax_region$z/extent$z.0
-	case "$name" in ${FAULT_STEPS:-*}) ;; *) skip "$name under fault injection" "not in FAULT_STEPS=$FAULT_STEPS"; return ;; esac
-	ev_filter_on || { skip "$name under fault injection" "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER and cxl_region's symbols"; return; }
+	ev_ready "$name" "$name under fault injection" || return
 	while :; do
 		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
 		ev_arm $n
@@ -281,13 +297,8 @@ event_step() {
 		[ $n -lt 2000 ] || { bad="$bad; still injecting at N=$n"; break; }
 	done
 	ev_filter_off
-	if [ -z "$bad" ]; then
-		ok "$name: $injected failed allocations ($came with the extent accepted anyway, $kept with it kept at the release), each time the next offer was accepted and given back; the pair makes $last to $((n - 1)) such allocations"
-	else
-		not_ok "$name under fault injection"
-		diag "${bad#; }"
-	fi
-	TOTAL_INJECTED=$((TOTAL_INJECTED + injected))
+	verdict "$name under fault injection" "$bad" $injected \
+		"$name: $injected failed allocations ($came with the extent accepted anyway, $kept with it kept at the release), each time the next offer was accepted and given back; the pair makes $last to $((n - 1)) such allocations"
 }
 
 TOTAL_INJECTED=0

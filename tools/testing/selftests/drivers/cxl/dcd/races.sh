@@ -11,8 +11,9 @@
 # For delete against commit and release against claim, the rounds also swap which side goes
 # first, and from 4 rounds on each order must have been seen: every 4th round puts the two
 # sides one after the other, the commit or claim last, and the round before it the other way
-# round, so that each run sees both outcomes whatever the timing. Whatever wins, each write answers OK or an errno, the administrator's teardown afterwards leaves
-# no region, no HPA, no DPA and no dax device, and a fresh region works. The runner fails the run
+# round, so that each run sees both outcomes whatever the timing. Whatever wins, each write
+# answers OK or an errno, the administrator's teardown afterwards leaves no region, no HPA, no
+# DPA and no dax device, and a fresh region works. The runner fails the run
 # on any lockdep, KASAN, WARN, BUG or kmemleak report.
 . "$(dirname "$0")/lib.sh"
 ksft_main "$@"
@@ -33,6 +34,20 @@ delay() { set -- $1 0 0.05 0.15 0.3 0.01 0.1 0.2; shift $(( ($1 - 1) % 7 + 1 ));
 # lap NAME: how long the race since the last lap took (diagnostic).
 t_lap=$(now_ms)
 lap() { diag "$1 took $(($(now_ms) - t_lap)) ms"; t_lap=$(now_ms); }
+
+# both_orders RACE WHAT OTHER WON LATE OUTCOMES: from 4 rounds on, RACE must have seen its WHAT
+# both win (WON times) and come after the OTHER (LATE times); with fewer rounds the outcomes are
+# only shown.
+both_orders() {
+	local m="$1: both orders seen ($4 ${2}s won, $5 came after the $3; outcomes:$6)"
+	if [ $rounds -lt 4 ]; then
+		diag "$1: outcomes of the $2:$6"
+	elif [ $4 -gt 0 ] && [ $5 -gt 0 ]; then
+		ok "$m"
+	else
+		not_ok "$m"
+	fi
+}
 
 # use MODE MEMDEV: the device and a free endpoint decoder for the next region (after a cxl_mem
 # rebind the endpoint and its decoders come back under new names: wait for them).
@@ -146,15 +161,7 @@ while [ $round -le $rounds ]; do
 	left "delete against commit, round $round" || break
 	round=$((round + 1))
 done
-if [ $rounds -ge 4 ]; then
-	if [ $commit_ok -gt 0 ] && [ $commit_late -gt 0 ]; then
-		ok "delete against commit: both orders seen ($commit_ok commits won, $commit_late came after the delete; outcomes:$outcomes)"
-	else
-		not_ok "delete against commit: both orders seen ($commit_ok commits won, $commit_late came after the delete; outcomes:$outcomes)"
-	fi
-else
-	diag "delete against commit: outcomes of the commit:$outcomes"
-fi
+both_orders "delete against commit" commit delete $commit_ok $commit_late "$outcomes"
 fresh "delete against commit" ram $ST
 lap "delete against commit"
 
@@ -265,15 +272,7 @@ else
 		left "release against claim, round $round" || break
 		round=$((round + 1))
 	done
-	if [ $rounds -ge 4 ]; then
-		if [ $claim_ok -gt 0 ] && [ $claim_late -gt 0 ]; then
-			ok "release against claim: both orders seen ($claim_ok claims won, $claim_late came after the release; outcomes:$outcomes)"
-		else
-			not_ok "release against claim: both orders seen ($claim_ok claims won, $claim_late came after the release; outcomes:$outcomes)"
-		fi
-	else
-		diag "release against claim: outcomes of the claim:$outcomes"
-	fi
+	both_orders "release against claim" claim release $claim_ok $claim_late "$outcomes"
 	fresh "QMP races" dynamic_ram_1 $DCM
 	lap "QMP add against delete, release against claim"
 fi
