@@ -25,6 +25,7 @@ use kernel::{
     error::{from_result, to_result},
     ffi::c_int,
     prelude::*,
+    sync::atomic::{Atomic, Relaxed},
     types::Opaque,
     ThisModule, //
 };
@@ -156,22 +157,9 @@ unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
         module: &'static ThisModule,
     ) -> Result {
         let d = drv.get();
-        // SAFETY: The fields of a `struct cxl_driver` being initialised may be written; nothing
-        // reads them before it is registered below.
-        unsafe {
-            (*d).name = T::NAME.as_char_ptr();
-            (*d).id = T::TYPE.to_raw();
-            (*d).probe = Some(Self::probe_callback);
-            if T::HAS_NOTIFY {
-                (*d).notify = Some(Self::notify_callback);
-            }
-            (*d).drv.suppress_bind_attrs = T::SUPPRESS_BIND_ATTRS;
-            // The drvdata belongs to the cores (see the module documentation).
-            (*d).drv.p_cb.post_unbind_rust = None;
-            if T::ASYNC_PROBE {
-                (*d).drv.probe_type = bindings::probe_type_PROBE_PREFER_ASYNCHRONOUS;
-            }
-        }
+        // SAFETY: A `struct cxl_driver` being initialised may be written; nothing reads it before
+        // it is registered below.
+        unsafe { d.write(Self::DRIVER) };
         // SAFETY: `d` is a valid, initialised driver that stays pinned until `unregister`; `name`
         // (the module name, `KBUILD_MODNAME` in C) and `module` live as long as the module.
         to_result(unsafe { c::__cxl_driver_register(d, module.as_ptr(), name.as_char_ptr()) })
@@ -184,6 +172,26 @@ unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
 }
 
 impl<T: Driver> Adapter<T> {
+    /// The `struct cxl_driver` of `T`, as C declares one statically.
+    const DRIVER: c::cxl_driver = {
+        // SAFETY: All zeros is a valid `struct cxl_driver` (integers, nullable pointers and
+        // `Option`s of function pointers).
+        let mut d: c::cxl_driver = unsafe { core::mem::zeroed() };
+        d.name = T::NAME.to_bytes_with_nul().as_ptr();
+        d.id = T::TYPE.to_raw();
+        d.probe = Some(Self::probe_callback);
+        if T::HAS_NOTIFY {
+            d.notify = Some(Self::notify_callback);
+        }
+        d.drv.suppress_bind_attrs = T::SUPPRESS_BIND_ATTRS;
+        // No `p_cb.post_unbind_rust`: the drvdata belongs to the cores (see the module
+        // documentation).
+        if T::ASYNC_PROBE {
+            d.drv.probe_type = bindings::probe_type_PROBE_PREFER_ASYNCHRONOUS;
+        }
+        d
+    };
+
     extern "C" fn notify_callback(
         dev: *mut bindings::device,
         data: *mut c::cxl_notify_data,
@@ -210,5 +218,118 @@ impl<T: Driver> Adapter<T> {
             devres::register(dev, data, GFP_KERNEL)?;
             Ok(0)
         })
+    }
+}
+
+/// The registration of driver `T` with the CXL bus, made later, by a work item on
+/// `system_long_wq` that first runs `settle` (a `DECLARE_WORK()` that calls
+/// `cxl_driver_register()`, as `drivers/dax/cxl.c` does to let `dax_hmem` settle first).
+/// Dropping it waits for that work item (`flush_work()`), then unregisters the driver if it was
+/// registered, unbinding every device it drives.
+///
+/// # Invariants
+///
+/// - `work` is an initialised work item whose function is [`Self::run`]; it is queued once, by
+///   [`Self::new`], and never again.
+/// - `registered` is set (by the work item only) once `drv` is registered, and `drv` is not
+///   touched after that but by [`PinnedDrop::drop`], which unregisters it.
+#[pin_data(PinnedDrop)]
+pub(crate) struct DeferredRegistration<T: Driver> {
+    #[pin]
+    work: Opaque<bindings::work_struct>,
+    #[pin]
+    drv: Opaque<c::cxl_driver>,
+    name: &'static CStr,
+    module: &'static ThisModule,
+    settle: fn(),
+    registered: Atomic<bool>,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: The C parts are only touched by the work item, and by drop after waiting for it; the
+// rest is read-only or atomic.
+unsafe impl<T: Driver> Send for DeferredRegistration<T> {}
+// SAFETY: As for `Send`: no method of `&Self` touches the C parts.
+unsafe impl<T: Driver> Sync for DeferredRegistration<T> {}
+
+impl<T: Driver> DeferredRegistration<T> {
+    /// Queues the registration of `T`, under the module's `name` (`KBUILD_MODNAME` in C), on
+    /// `system_long_wq`, to be made once `settle` has returned.
+    pub(crate) fn new(
+        name: &'static CStr,
+        module: &'static ThisModule,
+        settle: fn(),
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            work <- Opaque::ffi_init(|w| {
+                // SAFETY: `w` is valid for writes and will stay pinned; `run` has the work
+                // function's signature, and the name and lock class key are static.
+                unsafe {
+                    bindings::init_work_with_key(
+                        w,
+                        Some(Self::run),
+                        false,
+                        c"DeferredRegistration::work".as_char_ptr(),
+                        kernel::static_lock_class!().as_ptr(),
+                    )
+                }
+            }),
+            drv: Opaque::zeroed(),
+            name,
+            module,
+            settle,
+            registered: Atomic::new(false),
+            _t: PhantomData,
+        })
+        .pin_chain(|this| {
+            // SAFETY: `work` is initialised and pinned; drop waits for it before it goes.
+            //
+            // INVARIANT: This is the one time the work item is queued.
+            unsafe {
+                bindings::queue_work_on(
+                    bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
+                    bindings::system_long_wq,
+                    this.work.get(),
+                )
+            };
+            Ok(())
+        })
+    }
+
+    /// The work function.
+    ///
+    /// # Safety
+    ///
+    /// `work` is the `work` field of a pinned `DeferredRegistration<T>` (the workqueue passes the
+    /// item that `new` queued).
+    unsafe extern "C" fn run(work: *mut bindings::work_struct) {
+        // SAFETY: Per the function's contract; drop waits for this function before the memory
+        // goes.
+        let this = unsafe {
+            &*kernel::container_of!(work.cast::<Opaque<bindings::work_struct>>(), Self, work)
+        };
+        (this.settle)();
+        // SAFETY: `drv` is zeroed, pinned and registered nowhere; it stays so until drop, which
+        // unregisters it once `registered` is set.
+        match unsafe {
+            <Adapter<T> as driver::RegistrationOps>::register(&this.drv, this.name, this.module)
+        } {
+            // INVARIANT: `drv` is registered.
+            Ok(()) => this.registered.store(true, Relaxed),
+            Err(e) => pr_err!("cannot register the driver: {:?}\n", e),
+        }
+    }
+}
+
+#[pinned_drop]
+impl<T: Driver> PinnedDrop for DeferredRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `work` is initialised; this runs in process context (module exit).
+        unsafe { bindings::flush_work(self.work.get()) };
+        // The flush orders the work item's store before this load.
+        if self.registered.load(Relaxed) {
+            // SAFETY: By the invariants, `drv` is registered, and nothing else unregisters it.
+            unsafe { <Adapter<T> as driver::RegistrationOps>::unregister(&self.drv) };
+        }
     }
 }

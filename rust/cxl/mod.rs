@@ -59,7 +59,7 @@ pub(crate) enum DeviceType {
 }
 
 impl DeviceType {
-    fn to_raw(self) -> i32 {
+    const fn to_raw(self) -> i32 {
         // CAST: Small constants of `cxl.h`.
         match self {
             DeviceType::DaxRegion => cxl_bindings::CXL_DEVICE_DAX_REGION as i32,

@@ -8,19 +8,6 @@ use kernel::{
     workqueue::{HasDelayedWork, HasWork, Work, WorkItem},
 };
 
-/// Waits until the last queued execution of `work` has returned (`flush_work()`). Returns whether
-/// it had to wait.
-///
-/// Unlike a completion signalled from inside the work function, this also waits for the code the
-/// function runs after the signal (such as dropping its `Arc`), which matters before a module
-/// unloads.
-pub(crate) fn flush<T: ?Sized, const ID: u64>(work: &Work<T, ID>) -> bool {
-    // SAFETY: A reference to an initialized `Work` is neither dangling nor misaligned, and
-    // `flush_work()` accepts any initialized work item from a context that may sleep, which every
-    // caller of this safe function outside atomic context is.
-    unsafe { bindings::flush_work(Work::raw_get(work)) }
-}
-
 /// Cancels the delayed work item of `this` and waits until an execution already running has
 /// returned (`cancel_delayed_work_sync()`). The reference a cancelled enqueue held is dropped.
 /// The item may requeue itself: while the cancel runs, such an enqueue fails.

@@ -19,12 +19,10 @@
 #[path = "../cxl/mod.rs"]
 mod cxl;
 
-use cxl::{dax, driver, extent_dev, numa, work, DaxRegionInfo, DeviceType, Range};
+use cxl::{dax, driver, extent_dev, numa, DaxRegionInfo, DeviceType, Range};
 use kernel::{
     device::{self, Device},
-    prelude::*,
-    sync::{Arc, SetOnce},
-    workqueue::{self, impl_has_work, new_work, Work, WorkItem}, //
+    prelude::*, //
 };
 
 module! {
@@ -102,69 +100,19 @@ fn probe(dev: &Device<device::Core<'_>>) -> Result {
     region.create_dev_dax(None, size, true)
 }
 
-/// Registers the driver from `system_long_wq`, after `dax_hmem` has settled.
-///
-/// # Locking
-///
-/// `registration` is set once, by the work item; module exit flushes the work before it drops the
-/// registrar, and with it the registration.
+/// The module: the driver, registered late (see the crate documentation).
 #[pin_data]
-struct Registrar {
-    #[pin]
-    work: Work<Registrar>,
-    module: &'static ThisModule,
-    registration: SetOnce<Pin<KBox<driver::Registration<CxlDaxRegionDriver>>>>,
-}
-
-impl_has_work! {
-    impl HasWork<Self> for Registrar { self.work }
-}
-
-impl WorkItem for Registrar {
-    type Pointer = Arc<Registrar>;
-
-    fn run(this: Arc<Registrar>) {
-        dax::hmem_flush_work();
-        match KBox::pin_init(
-            driver::Registration::new(c"dax_cxl", this.module),
-            GFP_KERNEL,
-        ) {
-            Ok(reg) => {
-                this.registration.populate(reg);
-            }
-            Err(e) => pr_err!(
-                "cannot register the cxl_dax_region driver: {}\n",
-                e.to_errno()
-            ),
-        }
-    }
-}
-
 struct DaxCxlModule {
-    registrar: Arc<Registrar>,
+    #[pin]
+    driver: driver::DeferredRegistration<CxlDaxRegionDriver>,
 }
 
-impl kernel::Module for DaxCxlModule {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        let registrar = Arc::pin_init(
-            pin_init!(Registrar {
-                work <- new_work!("Registrar::work"),
-                module,
-                registration: SetOnce::new(),
-            }),
-            GFP_KERNEL,
-        )?;
-        // A fresh work item cannot be pending, so it is always queued.
-        let _ = workqueue::system_long().enqueue(registrar.clone());
-        Ok(Self { registrar })
-    }
-}
-
-impl Drop for DaxCxlModule {
-    fn drop(&mut self) {
-        // As `flush_work()` in the C driver. Afterwards the work item has dropped its reference, so
-        // the registrar, and with it the registration, goes when `self.registrar` does, right
-        // after this: unregistering unbinds every dax region this driver drives.
-        work::flush(&self.registrar.work);
+impl kernel::InPlaceModule for DaxCxlModule {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        // As `cxl_dax_region_init()`: the work item waits for `dax_hmem` first. Module exit
+        // flushes it, as `flush_work()` in the C driver, before the driver is unregistered.
+        try_pin_init!(Self {
+            driver <- driver::DeferredRegistration::new(c"dax_cxl", module, dax::hmem_flush_work),
+        })
     }
 }
