@@ -22,9 +22,13 @@
 # while the device offers an extent and asks for it back; the next offer must then work. The same
 # filter fails the allocation of the Add Capacity chain itself, once the timer has freed it.
 #
-# FAULT_EVERY=1 tries every N (the soak); by default N runs through 1, 2, 3, 5, 8, 13, 21, ... (a
-# bounded sample: the first allocations of a step and a spread of the later ones). FAULT_STEPS=
-# PATTERN runs only the steps whose names match (e.g. 'create_ram_region'); the others skip.
+# FAULT_EVERY=1 tries every N (the soak). By default a step is sampled: a first write without a
+# fault counts its allocations (M, what fail-nth has left of a large N), then one N is drawn at
+# random in each of FAULT_SAMPLE (default 4) equal parts of 1..M, from FAULT_SEED (printed; the
+# same seed draws the same Ns), so that every allocation of a step can be the one that fails, not
+# only the first ones. The event thread steps, whose allocations cannot be counted that way, take
+# N = 1, 2, 3, 5, 8, 13, ... FAULT_STEPS=PATTERN runs only the steps whose names match (e.g.
+# 'create_ram_region'); the others skip.
 #
 # create_*_region may answer EBUSY without a fault: the naming protocol's "another writer took the
 # offered name", which here is the delayed release (DEBUG_KOBJECT_RELEASE) of an earlier region
@@ -46,13 +50,28 @@ done
 echo 0 >$FI/fail_page_alloc/min-order
 echo N >$FI/fail_page_alloc/ignore-gfp-highmem
 MIB=1048576
+S=${FAULT_SEED:-$(($(date +%s) % 1000000))}
+[ -n "${FAULT_EVERY:-}" ] ||
+	diag "fault sample: seed $S, ${FAULT_SAMPLE:-4} Ns a step (FAULT_SEED=$S FAULT_SAMPLE=${FAULT_SAMPLE:-4} to repeat)"
 snapshot
-klog0=$(dmesg | wc -l)
 dax_autoprobe 0
 
+# logged MARK: counts the injected failures the kernel log shows since MARK into INJ_LOGGED, and
+# those with cxl_region or dax_cxl code on the stack into INJ_OURS (LOG_LOST counts windows whose
+# mark had left the log buffer). Each trial is its own window: the whole run's log outgrows the
+# buffer.
+INJ_LOGGED=0 INJ_OURS=0 LOG_LOST=0
+logged() {
+	local log
+	log=$(klog_since "$1") || { LOG_LOST=$((LOG_LOST + 1)); return; }
+	set -- $(echo "$log" | awk '/FAULT_INJECTION: forcing a failure/ { i++; if (n) c += m; n = 1; m = 0 }
+		/\[(cxl_region|dax_cxl)\]/ { m = 1 } END { c += m; print i + 0, c + 0 }')
+	INJ_LOGGED=$((INJ_LOGGED + $1)) INJ_OURS=$((INJ_OURS + $2))
+}
+
 # fault_write N VALUE FILE: write VALUE to FILE from a task whose Nth allocation from now fails.
-# Sets FW (OK or the errno name) and HIT (1 when the failure was injected, 0 when the write made
-# fewer than N allocations). The error file and fail-nth are opened before the fault is armed.
+# Sets FW (OK or the errno name), HIT (1 when the failure was injected, 0 when the write made
+# fewer than N allocations) and LEFT (N less the allocations made, when not injected). The error file and fail-nth are opened before the fault is armed.
 fault_write() {
 	set -- $( (
 		exec 3>/tmp/faults.err 4<>/proc/thread-self/fail-nth
@@ -64,7 +83,7 @@ fault_write() {
 	) )
 	HIT=0
 	[ "$2" != 0 ] || HIT=1
-	FW=$1
+	FW=$1 LEFT=$2
 	if [ "$FW" = FAIL ]; then
 		read -r msg </tmp/faults.err
 		errno_set "$msg"
@@ -101,62 +120,86 @@ verdict() {
 	TOTAL_INJECTED=$((TOTAL_INJECTED + $3))
 }
 
-# step NAME STATE FILE VALUE EFFECT [ABSORBED]: the step from STATE, with fault N = 1, 2, ...
-# FILE and VALUE are evaluated after STATE is built ($REGION is known then). EFFECT is a command
-# that holds once the step took its whole effect: after a write without a fault and after the
-# retry of a refused one. ABSORBED (default EFFECT) holds after a write that succeeded although
-# an allocation failed: a bind whose failed allocation was in the dax region's probe succeeds
-# with that probe failed, as in C (a child's probe failure does not fail the parent's).
+# step NAME STATE FILE VALUE EFFECT [ABSORBED]: the step from STATE, with fault N = 1, 2, ... (the
+# soak) or the sample (see the top). FILE and VALUE are evaluated after STATE is built ($REGION is
+# known then). EFFECT is a command that holds once the step took its whole effect: after a write
+# without a fault and after the retry of a refused one. ABSORBED (default EFFECT) holds after a
+# write that succeeded although an allocation failed: a bind whose failed allocation was in the
+# dax region's probe succeeds with that probe failed, as in C (a child's probe failure does not
+# fail the parent's).
 step() {
-	local name=$1 state=$2 eff=$5 abs=${6:-$5} n=0 a=1 b=2 last=0 injected=0 absorbed=0 bad= errnos= f v busy r
+	local name=$1 state=$2 ft=$3 vt=$4 eff=$5 abs=${6:-$5} injected=0 absorbed=0 bad= errnos= m n k i
 	chosen "$name" "$name under fault injection" || return
+	if [ -n "${FAULT_EVERY:-}" ]; then
+		n=1
+		while trial $n; do
+			n=$((n + 1))
+			[ $n -le 2000 ] || { bad="$bad; still injecting at N=$n"; break; }
+		done
+		m=$((n - 1))
+	else
+		# A write with N beyond the step counts its allocations.
+		! trial 1000000 || bad="$bad; more than 1000000 allocations"
+		m=$((1000000 - LEFT)) k=${FAULT_SAMPLE:-4} i=0
+		[ $k -le $m ] || k=$m
+		while [ $i -lt $k ]; do
+			rnd
+			trial $((i * m / k + 1 + R % ((i + 1) * m / k - i * m / k)))
+			i=$((i + 1))
+		done
+	fi
+	verdict "$name under fault injection" "$bad" $injected \
+		"$name: $injected failed allocations ($((injected - absorbed)) refused with$errnos, $absorbed absorbed), each time the step then worked and nothing was left; the step makes $m allocations"
+}
+
+# trial N: one trial of step's write from its state with the Nth allocation failed; adds to the
+# step's counts and to its "bad". Status 0 when the failure was injected.
+trial() {
+	local n=$1 f v busy r lo mark
+	$state || { bad="$bad; cannot build $state for N=$n: $(left_over)"; return 1; }
+	mark=$(klog_mark)
+	busy=0
 	while :; do
-		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
-		$state || { bad="$bad; cannot build $state for N=$n: $(left_over)"; break; }
+		eval f=$ft v=$vt
+		fault_write $n "$v" "$f"
+		case "$HIT $FW $name" in "0 EBUSY create"*) ;; *) break ;; esac
+		busy=$((busy + 1))
+		[ $busy -lt 20 ] || break
+	done
+	logged "$mark"
+	if [ $HIT = 0 ]; then
+		[ "$FW" = OK ] || bad="$bad; N=$n not injected, yet $FW"
+		[ "$FW" != OK ] || eval "$eff" || bad="$bad; N=$n (no fault): OK, yet not in effect ($eff): $(rstate)"
+		lo=$(left_over)
+		[ -z "$lo" ] || bad="$bad; N=$n (no fault): $lo"
+		return 1
+	fi
+	injected=$((injected + 1))
+	if [ "$FW" = OK ]; then
+		absorbed=$((absorbed + 1))
+		eval "$abs" || bad="$bad; N=$n absorbed, yet not in effect ($abs): $(rstate)"
+	else
+		add_word errnos $FW
+		# The next user: the same step, without a fault (create takes the next name, and
+		# retries the naming protocol's EBUSY as above).
 		busy=0
 		while :; do
-			eval f=$3 v=$4
-			fault_write $n "$v" "$f"
-			case "$HIT $FW $name" in "0 EBUSY create"*) ;; *) break ;; esac
+			case $name in create*) eval v=\$\(cat $f\) ;; esac
+			r=$(write_errno "$v" "$f")
+			case "$r $name" in "EBUSY create"*) ;; *) break ;; esac
 			busy=$((busy + 1))
 			[ $busy -lt 20 ] || break
 		done
-		if [ $HIT = 0 ]; then
-			[ "$FW" = OK ] || bad="$bad; N=$n not injected, yet $FW"
-			[ "$FW" != OK ] || eval "$eff" || bad="$bad; N=$n (no fault): OK, yet not in effect ($eff): $(rstate)"
-			lo=$(left_over)
-			[ -z "$lo" ] || bad="$bad; N=$n (no fault): $lo"
-			break
-		fi
-		injected=$((injected + 1)) last=$n
-		if [ "$FW" = OK ]; then
-			absorbed=$((absorbed + 1))
-			eval "$abs" || bad="$bad; N=$n absorbed, yet not in effect ($abs): $(rstate)"
+		[ $busy = 0 ] || diag "N=$n: the write without a fault took $((busy + 1)) names (EBUSY: a delayed release)"
+		if [ "$r" = OK ]; then
+			eval "$eff" || bad="$bad; N=$n: $FW, then OK without a fault, yet not in effect ($eff): $(rstate)"
 		else
-			add_word errnos $FW
-			# The next user: the same step, without a fault (create takes the next name, and
-			# retries the naming protocol's EBUSY as above).
-			busy=0
-			while :; do
-				case $name in create*) eval v=\$\(cat $f\) ;; esac
-				r=$(write_errno "$v" "$f")
-				case "$r $name" in "EBUSY create"*) ;; *) break ;; esac
-				busy=$((busy + 1))
-				[ $busy -lt 20 ] || break
-			done
-			[ $busy = 0 ] || diag "N=$n: the write without a fault took $((busy + 1)) names (EBUSY: a delayed release)"
-			if [ "$r" = OK ]; then
-				eval "$eff" || bad="$bad; N=$n: $FW, then OK without a fault, yet not in effect ($eff): $(rstate)"
-			else
-				bad="$bad; N=$n: $FW, then the step fails without a fault ($r): $(rstate)"
-			fi
+			bad="$bad; N=$n: $FW, then the step fails without a fault ($r): $(rstate)"
 		fi
-		lo=$(left_over)
-		[ -z "$lo" ] || bad="$bad; N=$n ($FW): teardown leaves $lo"
-		[ $n -lt 2000 ] || { bad="$bad; still injecting at N=$n"; break; }
-	done
-	verdict "$name under fault injection" "$bad" $injected \
-		"$name: $injected failed allocations ($((injected - absorbed)) refused with$errnos, $absorbed absorbed), each time the step then worked and nothing was left; the step makes $last to $((n - 1)) allocations"
+	fi
+	lo=$(left_over)
+	[ -z "$lo" ] || bad="$bad; N=$n ($FW): teardown leaves $lo"
+	return 0
 }
 
 # text_of MODULE: "START END" of MODULE's code, from /proc/kallsyms (fixed-width hex addresses,
@@ -221,7 +264,7 @@ ev_filter_off() {
 # nothing (no extent device; the kernel log names the chain), and the same offer without a fault
 # is then accepted and given back (unanswered, the device would keep it pending and refuse it).
 chain_step() {
-	local name="DC event thread: no memory for the Add Capacity chain" z=${REGION#region} bad= k0 log
+	local name="DC event thread: no memory for the Add Capacity chain" z=${REGION#region} bad= mark log
 	local d=$CXL/dax_region$z
 	ev_ready "$name" "$name" || return
 	dc_add "0:2 2:2" >/dev/null 2>&1
@@ -229,7 +272,7 @@ chain_step() {
 	dc_release "0:2 2:2" >/dev/null 2>&1
 	wait_gone $d/extent$z.0 100 && wait_gone $d/extent$z.1 100 || bad="$bad; the two extents were not given back: $(extents_of $REGION)"
 	sleep 22
-	k0=$(dmesg | wc -l)
+	mark=$(klog_mark)
 	# interval 1: the first such allocation fails, whatever failslab's counter is.
 	EV_COUNT=0
 	ev_arm 1
@@ -237,7 +280,8 @@ chain_step() {
 	sleep 3
 	ev_disarm
 	[ $EV_HIT = 1 ] || bad="$bad; no allocation was failed"
-	log=$(dmesg | tail -n +$((k0 + 1)))
+	log=$(klog_since "$mark") || bad="$bad; the kernel log since the offer was overwritten"
+	logged "$mark"
 	echo "$log" | grep -q 'no memory for an Add Capacity chain' ||
 		bad="$bad; the failed allocation was not the chain's: $(echo "$log" | grep -v FAULT_INJECTION | head -3)"
 	if [ -e $d/extent$z.0 ]; then
@@ -262,11 +306,12 @@ chain_step() {
 # follows (the runner's check).
 event_step() {
 	local name="DC event thread and release timer (Add and Release Capacity)" n=0 a=1 b=2 \
-		injected=0 came=0 kept=0 last=0 bad= z=${REGION#region} ext got t
+		injected=0 came=0 kept=0 last=0 bad= z=${REGION#region} ext got t mark
 	ext=$CXL/dax_region$z/extent$z.0
 	ev_ready "$name" "$name under fault injection" || return
 	while :; do
 		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
+		mark=$(klog_mark)
 		ev_arm $n
 		dc_add "0:2" >/dev/null 2>&1
 		wait_for $ext 30
@@ -277,6 +322,7 @@ event_step() {
 		# A release the dax region refused is retried by the timer every second.
 		sleep 1
 		ev_disarm
+		logged "$mark"
 		if [ $EV_HIT = 0 ]; then
 			[ $got = 1 ] || bad="$bad; N=$n not injected, yet the offered extent was not accepted"
 			[ ! -e $ext ] || bad="$bad; N=$n not injected, yet the extent was not given back"
@@ -369,10 +415,9 @@ fi
 
 dax_autoprobe 1
 for f in failslab fail_page_alloc; do echo Y >$FI/$f/ignore-gfp-wait; done
-inj=$(dmesg | tail -n +$((klog0 + 1)) | grep -c 'FAULT_INJECTION: forcing a failure')
-ours=$(dmesg | tail -n +$((klog0 + 1)) | awk '/FAULT_INJECTION: forcing a failure/ { if (n) c += m; n = 1; m = 0 }
-	/\[(cxl_region|dax_cxl)\]/ { m = 1 } END { c += m; print c + 0 }')
+inj=$INJ_LOGGED ours=$INJ_OURS
 diag "$TOTAL_INJECTED allocations failed (by fail-nth; by failslab in the event thread); the kernel log shows $inj of them ($(( TOTAL_INJECTED - inj )) were __GFP_NOWARN allocations, failed silently), $ours with cxl_region or dax_cxl on the stack"
+expect_eq "the kernel log of every trial was read whole" 0 $LOG_LOST
 if [ -n "${FAULT_STEPS:-}" ]; then
 	skip "failures were injected into our modules' paths" "only some steps ran (FAULT_STEPS=$FAULT_STEPS)"
 else

@@ -202,20 +202,38 @@ expect_errno() {
 	file=$3
 	shift 3
 	before=$(for f in "$file" "$@"; do [ -r "$f" ] && cat "$f" 2>/dev/null; echo "|"; done)
-	klog_before=$(dmesg | wc -l)
+	klog_before=$(klog_mark)
 	got=$(write_errno "$val" "$file")
 	after=$(for f in "$file" "$@"; do [ -r "$f" ] && cat "$f" 2>/dev/null; echo "|"; done)
 	expect_eq "write '$val' to ${file#/sys/} fails with $want" "$want" "$got"
 	expect_eq "state unchanged after '$val' to ${file#/sys/}" "$before" "$after"
 	# Keyed by position, not by value: decoder names in values vary with probe order.
 	obs "errno.$TAP_N.$(basename "$file")" "$got"
-	new=$(reports_since $klog_before)
+	new=$(reports_since "$klog_before")
 	expect_eq "no kernel warning after '$val' to ${file#/sys/}" "" "$new"
 }
 
-# reports_since LINE: the kernel log's lockdep, KASAN, WARN, BUG, ... reports after its first LINE
-# lines (the list scripts/cxl-vm fails a run on: kernel-reports).
-reports_since() { dmesg | tail -n +$(($1 + 1)) | grep -F -f "$KSFT_DIR/kernel-reports" || true; }
+# klog_mark: puts a line of its own into the kernel log and prints it, for klog_since. (A count of
+# lines would not do: the log is a ring buffer, 128 KiB in our kernels; once full, its line count
+# stays put while the oldest lines go, and "the lines after the Nth" are then none.)
+klog_mark() {
+	local m
+	m="dcd-ksft mark $(cat /proc/sys/kernel/random/uuid)"
+	echo "$m" >/dev/kmsg
+	echo "$m"
+}
+
+# klog_since MARK: the kernel log after MARK; status 1, and nothing printed, when MARK has already
+# left the buffer (what came after it cannot be known whole).
+klog_since() { dmesg | awk -v m="$1" 'f { print; next } index($0, m) { f = 1 } END { exit !f }'; }
+
+# reports_since MARK: the kernel log's lockdep, KASAN, WARN, BUG, ... reports after MARK (the list
+# scripts/cxl-vm fails a run on: kernel-reports), or a line saying that the log since MARK is lost.
+reports_since() {
+	local log
+	log=$(klog_since "$1") || { echo "the kernel log since the mark was overwritten: not checked"; return; }
+	echo "$log" | grep -F -f "$KSFT_DIR/kernel-reports" || true
+}
 
 # memdev_by_serial SERIAL: the memX with that serial (numbering varies by boot). For scripts of
 # our own VM (benchmarks, demo); the tests find devices by what they are (below).
@@ -559,6 +577,13 @@ dc_capacity() {
 dc_add() { dc_capacity add "$DCD_QOM" "$1"; }
 dc_release() { dc_capacity release "$DCD_QOM" "$1"; }
 settle() { sleep 1; }
+
+# rnd: R = the next pseudo-random number (0..2^31-1) of a 64-bit LCG whose state is S (the seed),
+# no fork.
+rnd() {
+	S=$((S * 6364136223846793005 + 1442695040888963407))
+	R=$(((S >> 33) & 0x7fffffff))
+}
 
 # node_kb NODE: MemTotal of NUMA node NODE in kB (0 while the node has no memory).
 node_kb() { awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node$1/meminfo 2>/dev/null || echo 0; }
