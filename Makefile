@@ -30,6 +30,7 @@ modules:
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/modules $(if $(LLVM),LLVM=$(LLVM)) clean
+	rm -rf out/build
 
 check:
 	scripts/check

@@ -11,13 +11,23 @@ export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# lock_modules: take (on fd 8, until it is closed or the script ends) the lock of the module
-# build in this tree. The modules are built here for one kernel at a time: VM runs and lint,
-# started together by tests/run, take turns.
-lock_modules() {
-	mkdir -p "$TOP/out"
-	exec 8>"$TOP/out/.modules.lock"
+# build_modules NAME KDIR [MAKE ARGS...]: builds our modules and the test fixture (tests/modules)
+# against KDIR in a copy of the sources of their own, out/build/NAME (rsync keeps the times, so a
+# second build there is incremental), and prints that directory. Each kernel, and lint's clippy
+# build, has its own copy: switching kernels rebuilds nothing, and the tree itself is left as it is.
+# Builds of one NAME take turns (its lock, on fd 8, held until fd 8 is closed or the script ends).
+build_modules() {
+	local name=$1 kdir=$2 dir="$TOP/out/build/$1"
+	shift 2
+	mkdir -p "$dir"
+	exec 8>"$dir/.lock"
 	flock 8
+	(cd "$TOP" && rsync -aR --exclude target --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+		Kbuild include rust tests/modules "$dir/") >&2
+	make -s -C "$kdir" M="$dir" LLVM=-19 "$@" modules >"$dir/build.log" 2>&1 &&
+		make -s -C "$kdir" M="$dir/tests/modules" LLVM=-19 modules >>"$dir/build.log" 2>&1 ||
+		{ cat "$dir/build.log" >&2; die "module build for $name failed"; }
+	echo "$dir"
 }
 
 # vm_accel: the QEMU accelerator for the test VMs: CXL_VM_ACCEL (kvm or tcg) when set, else kvm
