@@ -22,7 +22,9 @@ build_modules() {
 	mkdir -p "$dir"
 	exec 8>"$dir/.lock"
 	flock 8
-	(cd "$TOP" && rsync -aR --exclude target --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+	# What .gitignore names (objects, the generated bindings of an in-tree build) stays out: a
+	# copy of an in-tree build's products would make the build here redo them every time.
+	(cd "$TOP" && rsync -aR --exclude-from=.gitignore --exclude target \
 		Kbuild include rust tests/modules "$dir/") >&2
 	make -s -C "$kdir" M="$dir" LLVM=-19 "$@" modules >"$dir/build.log" 2>&1 &&
 		make -s -C "$kdir" M="$dir/tests/modules" LLVM=-19 modules >>"$dir/build.log" 2>&1 ||

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Two DC regions on two DCD devices (the first two memdevs with a DC partition, in serial order; our topology dcd2):
+# Two DC regions on two DCD devices (the first two memdevs with a DC partition, in serial order:
+# 0x1 and 0x4 in scripts/cxl-vm's topology):
 # each device's capacity lands in its own region, as its own extent devices, and goes back
 # without touching the other's.
 . "$(dirname "$0")/lib.sh"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# A 2-way interleaved RAM region over the two static devices of the interleave topology (serials
-# 0x2 and 0x3 under one host bridge): decoder programming at every level, the dax device over
-# the whole 512 MiB, teardown.
+# A 2-way interleaved RAM region over the first two static devices, in serial order (0x2 and 0x3
+# under one host bridge in scripts/cxl-vm's topology): decoder programming at every level, the
+# dax device over the whole 512 MiB, teardown.
 . "$(dirname "$0")/lib.sh"
 ksft_main "$@"
 need_static 2
