@@ -620,12 +620,24 @@ teardown_one() {
 	echo $1 >$CXL/$RD/delete_region 2>/dev/null
 	free_dpa
 }
+# dpa_held: "DECODER SIZE" for each endpoint decoder of $EPDECS whose DPA size is not 0. One grep
+# reads them all: a command substitution per file costs a fork, slow in a TCG guest, and these
+# checks run after every round of the race and fault tests.
+dpa_held() {
+	local d files=
+	for d in $EPDECS; do files="$files $CXL/$d/dpa_size"; done
+	[ -n "$files" ] || return 0
+	# shellcheck disable=SC2086
+	grep -H . $files 2>/dev/null | while IFS=: read -r d v; do
+		[ $((v)) -eq 0 ] || { d=${d%/dpa_size}; echo "${d##*/} $v"; }
+	done
+}
+
 # free_dpa: free the DPA of each endpoint decoder of $EPDECS that belongs to no region. Quiet.
 free_dpa() {
-	local d
-	for d in $EPDECS; do
-		d=$CXL/$d
-		[ -e $d ] && [ -z "$(cat $d/region 2>/dev/null)" ] && echo 0 >$d/dpa_size 2>/dev/null
+	local d v
+	dpa_held | while read -r d v; do
+		[ -n "$(cat $CXL/$d/region 2>/dev/null)" ] || echo 0 >$CXL/$d/dpa_size 2>/dev/null
 	done
 }
 
@@ -670,16 +682,16 @@ add_word() { eval "case \" \$$1 \" in *\" $2 \"*) ;; *) $1=\"\$$1 $2\" ;; esac";
 # (printed; empty when nothing): regions, dax devices other than $dax0, the CXL window other than
 # $iomem0, DPA on any endpoint decoder.
 left_over() {
-	local reg d
-	EPDECS=$(cd $CXL && ls -d endpoint*/decoder*.* 2>/dev/null | sed 's|.*/||')
-	for reg in $(ls $CXL | grep '^region'); do teardown_one $reg; done
+	local reg d left=
+	EPDECS=
+	for d in $CXL/endpoint*/decoder*.*; do [ ! -e "$d" ] || EPDECS="$EPDECS ${d##*/}"; done
+	for reg in $CXL/region*; do [ ! -e "$reg" ] || teardown_one ${reg##*/}; done
 	free_dpa
-	[ -z "$(ls $CXL | grep '^region')" ] || echo "regions: $(ls $CXL | grep '^region' | tr '\n' ' ')"
+	for reg in $CXL/region*; do [ ! -e "$reg" ] || left="$left${reg##*/} "; done
+	[ -z "$left" ] || echo "regions: $left"
 	[ "$(ls $DAX 2>/dev/null | tr '\n' ' ')" = "$dax0" ] || echo "dax devices: $(ls $DAX | tr '\n' ' ')"
 	[ "$(iomem_cxl)" = "$iomem0" ] || echo "CXL window: $(iomem_cxl | tr '\n' ' ')"
-	for d in $EPDECS; do
-		[ $(($(cat $CXL/$d/dpa_size 2>/dev/null || echo 0))) -eq 0 ] || echo "DPA: $d $(cat $CXL/$d/dpa_size)"
-	done
+	dpa_held | sed 's/^/DPA: /'
 }
 
 # left NAME [ok]: left_over, as TAP: a not-ok line naming NAME (and what was left) and status 1
