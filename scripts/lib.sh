@@ -13,9 +13,11 @@ die() { log "error: $*"; exit 1; }
 
 # build_modules NAME KDIR [MAKE ARGS...]: builds our modules and the test fixture (tests/modules)
 # against KDIR in a copy of the sources of their own, out/build/NAME (rsync keeps the times, so a
-# second build there is incremental), and prints that directory. Each kernel, and lint's clippy
-# build, has its own copy: switching kernels rebuilds nothing, and the tree itself is left as it is.
-# Builds of one NAME take turns (its lock, on fd 8, held until fd 8 is closed or the script ends).
+# second build there is incremental). Each kernel, and lint's clippy build, has its own copy:
+# switching kernels rebuilds nothing, and the tree itself is left as it is. Builds of one NAME
+# take turns: its lock, on fd 8, stays held until fd 8 is closed or the script ends, so that the
+# caller copies the .ko files before another build replaces them (call it in the caller's shell,
+# not in a command substitution, whose subshell would let the lock go at once).
 build_modules() {
 	local name=$1 kdir=$2 dir="$TOP/out/build/$1"
 	shift 2
@@ -29,7 +31,6 @@ build_modules() {
 	make -s -C "$kdir" M="$dir" LLVM=-19 "$@" modules >"$dir/build.log" 2>&1 &&
 		make -s -C "$kdir" M="$dir/tests/modules" LLVM=-19 modules >>"$dir/build.log" 2>&1 ||
 		{ cat "$dir/build.log" >&2; die "module build for $name failed"; }
-	echo "$dir"
 }
 
 # vm_accel: the QEMU accelerator for the test VMs: CXL_VM_ACCEL (kvm or tcg) when set, else kvm

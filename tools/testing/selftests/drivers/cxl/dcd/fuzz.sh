@@ -198,7 +198,7 @@ for d in $(ls $DAX 2>/dev/null); do dax_forget_ids $d; done
 expect_eq "no region left" "" "$(ls $CXL | grep '^region')"
 expect_eq "no dax device left" "$dax0" "$(ls $DAX 2>/dev/null | tr '\n' ' ')"
 expect_eq "the CXL window is as before" "$iomem0" "$(iomem_cxl)"
-left=$(for d in $EPDECS; do [ $(($(cat $CXL/$d/dpa_size))) -eq 0 ] || echo "$d"; done)
+left=$(dpa_held | cut -d' ' -f1)
 expect_eq "no DPA allocated" "" "$left"
 
 # A fresh RAM region works end to end.
