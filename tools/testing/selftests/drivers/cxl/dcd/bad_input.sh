@@ -11,10 +11,10 @@ EP=$(endpoint_of $MEMDEV)
 EPDEC=$(first_free_decoder $EP)
 C=$CXL/$RD/create_ram_region
 
-name=$(cat $C)
+rd name $C
 expect_errno EINVAL bogus $C
 expect_errno EBUSY region999 $C
-expect_eq "create_ram_region still offers $name" "$name" "$(cat $C)"
+expect_file "create_ram_region still offers $name" "$name" $C
 sysfs_write "$name" $C
 R=$CXL/$name
 expect_errno EBUSY "$name" $C
@@ -63,7 +63,7 @@ sysfs_write 0 $CXL/$EPDEC/dpa_size
 
 # Quirks of sscanf("region%d\n") that a port must keep: trailing bytes after the number are
 # ignored by create_ram_region, while delete_region compares the whole name (sysfs_streq).
-name=$(cat $C)
+rd name $C
 expect_eq "create_ram_region accepts '${name}junk'" OK "$(write_errno "${name}junk" $C)"
 obs create_trailing_junk "$(test -d $CXL/$name && echo created || echo absent)"
 expect_errno ENODEV "${name}junk" $CXL/$RD/delete_region

@@ -12,18 +12,18 @@ need_reload dax_cxl
 if ram_region_up $(static_memdev); then
 	R=$CXL/$REGION
 	DR=$R/dax_region${REGION#region}
-	res=$(cat $DAX/$DAXDEV/resource)
+	rd res $DAX/$DAXDEV/resource
 	dax_offline $DAXDEV
 	check "rmmod dax_cxl" rmmod dax_cxl
 	check "$DAXDEV is gone" test ! -e $DAX/$DAXDEV
 	check "the cxl_dax_region driver is gone" test ! -e /sys/bus/cxl/drivers/cxl_dax_region
 	check "${DR##*/} is unbound" test ! -e $DR/driver
-	expect_eq "$REGION stays committed" 1 "$(cat $R/commit)"
+	expect_file "$REGION stays committed" 1 $R/commit
 	check "insmod dax_cxl" insmod $MODDIR/dax_cxl.ko
 	if wait_for $DAX/$DAXDEV/driver; then ok "$DAXDEV is back and bound"; else not_ok "$DAXDEV is back and bound"; fi
 	wait_online $DAXDEV
-	expect_eq "$DAXDEV size after reload" 268435456 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
-	expect_eq "$DAXDEV resource after reload" "$res" "$(cat $DAX/$DAXDEV/resource 2>/dev/null)"
+	expect_file "$DAXDEV size after reload" 268435456 $DAX/$DAXDEV/size
+	expect_file "$DAXDEV resource after reload" "$res" $DAX/$DAXDEV/resource
 	expect_eq "$DAXDEV onlined again" kmem "$(basename "$(readlink -f $DAX/$DAXDEV/driver)")"
 	ram_region_down
 fi

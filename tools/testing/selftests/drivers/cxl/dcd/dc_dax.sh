@@ -19,21 +19,21 @@ if dc_region_up; then
 	Z=${REGION#region}
 	DR=$CXL/dax_region$Z/dax_region
 	D=$DAX/dax$Z.0
-	expect_eq "no capacity yet: available_size" 0 "$(cat $DR/available_size)"
-	expect_eq "the seed holds no extent: uuid" "" "$(cat $D/uuid)"
+	expect_file "no capacity yet: available_size" 0 $DR/available_size
+	expect_file "the seed holds no extent: uuid" "" $D/uuid
 	expect_errno ENOENT 0 $D/uuid $D/size $DR/available_size
 	expect_eq "add 128 MiB at 0" '{"return": {}}' "$(dc_add 0:128)"
 	settle
 	expect_eq "extent$Z.0" "extent$Z.0=0x0:0x8000000" "$(extents_of $REGION)"
-	expect_eq "available_size: the extent" $((128 * MIB)) "$(cat $DR/available_size)"
+	expect_file "available_size: the extent" $((128 * MIB)) $DR/available_size
 	# Bad claims change nothing.
 	expect_errno EINVAL not-a-uuid $D/uuid $D/size $DR/available_size
 	expect_errno ENOENT 11111111-2222-3333-4444-555555555555 $D/uuid $D/size $DR/available_size
 	expect_errno EOPNOTSUPP $((2 * MIB)) $D/size $D/uuid $DR/available_size
 	sysfs_write 0 $D/uuid
-	expect_eq "claimed: size is the extent's" $((128 * MIB)) "$(cat $D/size)"
-	expect_eq "... uuid reads untagged" $UNTAGGED "$(cat $D/uuid)"
-	expect_eq "... available_size 0" 0 "$(cat $DR/available_size)"
+	expect_file "claimed: size is the extent's" $((128 * MIB)) $D/size
+	expect_file "... uuid reads untagged" $UNTAGGED $D/uuid
+	expect_file "... available_size 0" 0 $DR/available_size
 	expect_errno EBUSY 0 $D/uuid $D/size $DR/available_size
 	expect_eq "no mapping attribute" "" "$(ls $D | grep -x mapping)"
 
@@ -47,14 +47,14 @@ if dc_region_up; then
 	expect_eq "QEMU asks for the 128 MiB back" '{"return": {}}' "$(dc_release 0:128)"
 	sleep 3
 	expect_eq "in use: the extent stays" "extent$Z.0=0x0:0x8000000" "$(extents_of $REGION)"
-	expect_eq "... and the device's size" $((128 * MIB)) "$(cat $D/size)"
+	expect_file "... and the device's size" $((128 * MIB)) $D/size
 	check "the kernel says why" sh -c "dmesg | grep -q 'in use: released once free'"
 	expect_errno EBUSY 0 $D/size $D/uuid
 	sysfs_write dax$Z.0 /sys/bus/dax/drivers/device_dax/unbind
 	# Resizing to 0 gives the extent back; the waiting release then completes.
 	sysfs_write 0 $D/size
 	if wait_gone $CXL/dax_region$Z/extent$Z.0; then ok "let go: the release completes, extent$Z.0 is gone"; else not_ok "let go: the release completes, extent$Z.0 is gone"; fi
-	expect_eq "available_size back to 0" 0 "$(cat $DR/available_size)"
+	expect_file "available_size back to 0" 0 $DR/available_size
 	r=$(dc_release 0:128)
 	check "the host sent Release DC: QEMU no longer holds it ($r)" sh -c "echo '$r' | grep -q non-existing"
 
@@ -62,7 +62,7 @@ if dc_region_up; then
 	expect_eq "the range can be added again" '{"return": {}}' "$(dc_add 0:128)"
 	settle
 	sysfs_write 0 $D/uuid
-	node=$(cat $D/target_node)
+	rd node $D/target_node
 	before=$(node_kb $node)
 	# The guest onlines hot-added memory itself (movable): -f tells daxctl to go on regardless.
 	r=$(daxctl reconfigure-device -m system-ram -f dax$Z.0 2>&1) && ok "daxctl reconfigure-device -m system-ram dax$Z.0" || not_ok "daxctl reconfigure-device -m system-ram: $r"
@@ -81,16 +81,16 @@ if dc_region_up; then
 	# Two untagged extents: a claim takes exactly one.
 	expect_eq "add two 2 MiB extents" '{"return": {}}' "$(dc_add "0:2 4:2")"
 	settle
-	expect_eq "available_size: both" $((4 * MIB)) "$(cat $DR/available_size)"
+	expect_file "available_size: both" $((4 * MIB)) $DR/available_size
 	sysfs_write 0 $D/uuid
-	expect_eq "one claimed" $((2 * MIB)) "$(cat $D/size)"
-	expect_eq "one left" $((2 * MIB)) "$(cat $DR/available_size)"
+	expect_file "one claimed" $((2 * MIB)) $D/size
+	expect_file "one left" $((2 * MIB)) $DR/available_size
 	sysfs_write 1 $DR/create
 	D1=$DAX/$(cat $DR/seed)
 	check "a new seed" test "$D1" != "$D"
 	sysfs_write 0 $D1/uuid
-	expect_eq "the new seed claims the other" $((2 * MIB)) "$(cat $D1/size)"
-	expect_eq "none left" 0 "$(cat $DR/available_size)"
+	expect_file "the new seed claims the other" $((2 * MIB)) $D1/size
+	expect_file "none left" 0 $DR/available_size
 	expect_errno ENOSPC 1 $DR/create $DR/available_size
 
 	# dax_cxl reloaded with claimed devices: the dax region is made again from the extent
@@ -99,11 +99,11 @@ if dc_region_up; then
 	wait_gone /sys/bus/cxl/drivers/cxl_dax_region
 	check "insmod dax_cxl" insmod $MODDIR/dax_cxl.ko
 	if wait_for $D; then ok "dax$Z.0 back"; else not_ok "dax$Z.0 back"; fi
-	expect_eq "both extents are the region's again" $((4 * MIB)) "$(cat $DR/available_size)"
+	expect_file "both extents are the region's again" $((4 * MIB)) $DR/available_size
 	expect_eq "release both" '{"return": {}}' "$(dc_release "0:2 4:2")"
 	settle
 	expect_eq "released" "" "$(extents_of $REGION)"
-	expect_eq "available_size 0" 0 "$(cat $DR/available_size)"
+	expect_file "available_size 0" 0 $DR/available_size
 	sysfs_write "$REGION" $CXL/$RD/delete_region
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 fi

@@ -111,7 +111,7 @@ if create_region dynamic_ram_1; then
 	wait $cpid && ok "the commit completes" || not_ok "the commit completes"
 	check "rmmod cxl_hold" rmmod cxl_hold
 	# Committed, not bound: extents are accepted, their devices come with the dax region.
-	mark=$(klog_mark)
+	klog_mark; mark=$KLOG_MARK
 	expect_eq "add 2 MiB beyond the region" '{"return": {}}' "$(dc_add 256:2)"
 	settle
 	expect_eq "the kernel says why" 1 "$(klog_since "$mark" | grep -c "not accepted: outside the region")"
@@ -144,7 +144,7 @@ if create_region dynamic_ram_1; then
 	r=$(dc_release 8:2)
 	check "the host answered with Release DC: QEMU no longer holds it ($r)" sh -c "echo '$r' | grep -q non-existing"
 	sysfs_write 0 $R/commit
-	mark=$(klog_mark)
+	klog_mark; mark=$KLOG_MARK
 	expect_eq "add to a decommitted region" '{"return": {}}' "$(dc_add 0:2)"
 	settle
 	expect_eq "no committed DC region: refused" 1 "$(klog_since "$mark" | grep -c "not accepted: outside the region")"

@@ -23,8 +23,8 @@ iomem0=$(iomem_cxl)
 
 # The partition (patches 0003-0005): QEMU's DC region 0 is 512 MiB at DPA 0 of a device with no
 # static capacity; the static device has no dynamic_ram_1 directory at all.
-expect_eq "$DCMEM dynamic_ram_1/size" 0x20000000 "$(cat $CXL/$DCMEM/dynamic_ram_1/size)"
-expect_eq "$DCMEM ram/size (no static RAM)" 0x0 "$(cat $CXL/$DCMEM/ram/size)"
+expect_file "$DCMEM dynamic_ram_1/size" 0x20000000 $CXL/$DCMEM/dynamic_ram_1/size
+expect_file "$DCMEM ram/size (no static RAM)" 0x0 $CXL/$DCMEM/ram/size
 check "$STMEM has no dynamic_ram_1 directory" test ! -e $CXL/$STMEM/dynamic_ram_1
 check "$DCMEM dynamic_ram_1/qos_class hidden (QEMU gives no QoS class)" \
 	test ! -e $CXL/$DCMEM/dynamic_ram_1/qos_class
@@ -34,7 +34,7 @@ for d in $CXL/root0/decoder[0-9]*.*; do
 done
 
 # Naming protocol, shared with create_ram_region.
-name=$(cat $C)
+rd name $C
 expect_eq "create_dynamic_ram_1_region offers the id create_ram_region offers" \
 	"$(cat $CXL/$RD/create_ram_region)" "$name"
 expect_errno EINVAL bogus $C
@@ -43,12 +43,12 @@ sysfs_write "$name" $C
 R=$CXL/$name
 check "$name exists" test -d $R
 expect_errno EBUSY "$name" $C
-expect_eq "$name mode" dynamic_ram_1 "$(cat $R/mode)"
-expect_eq "$name uuid (read-only, empty)" "" "$(cat $R/uuid)"
+expect_file "$name mode" dynamic_ram_1 $R/mode
+expect_file "$name uuid (read-only, empty)" "" $R/uuid
 
 # 1-way only, refused before any other interleave check and with the upstream message (5 ways is
 # invalid for any region; a DC region still says why it refuses it).
-mark=$(klog_mark)
+klog_mark; mark=$KLOG_MARK
 expect_errno EINVAL 2 $R/interleave_ways $R/target0
 expect_errno EINVAL 4 $R/interleave_ways $R/target0
 expect_errno EINVAL 5 $R/interleave_ways $R/target0
@@ -64,14 +64,14 @@ DCDEC=$(first_free_decoder $DCEP)
 expect_errno EINVAL dynamic_ram_1 $CXL/$STDEC/mode
 expect_errno EINVAL ram $CXL/$DCDEC/mode
 sysfs_write dynamic_ram_1 $CXL/$DCDEC/mode
-expect_eq "$DCDEC mode" dynamic_ram_1 "$(cat $CXL/$DCDEC/mode)"
+expect_file "$DCDEC mode" dynamic_ram_1 $CXL/$DCDEC/mode
 expect_errno ENOSPC 0x40000000 $CXL/$DCDEC/dpa_size $CXL/$DCDEC/dpa_resource
 sysfs_write 0x10000000 $CXL/$DCDEC/dpa_size
-expect_eq "$DCDEC DPA inside the DC partition" 0x0 "$(cat $CXL/$DCDEC/dpa_resource)"
+expect_file "$DCDEC DPA inside the DC partition" 0x0 $CXL/$DCDEC/dpa_resource
 sysfs_write 0x10000000 $R/size
 
 # A static memdev's decoder, of the region's size, is refused as a DC target (no DCD).
-mark=$(klog_mark)
+klog_mark; mark=$KLOG_MARK
 sysfs_write ram $CXL/$STDEC/mode
 sysfs_write 0x10000000 $CXL/$STDEC/dpa_size
 expect_errno EINVAL "$STDEC" $R/target0 $CXL/$STDEC/region
@@ -90,7 +90,7 @@ expect_eq "no 'failed to attach' warning for the DCD refusals" 0 \
 	"$(klog_since "$mark" | grep -c 'failed to attach')"
 
 # ... and the DC decoder is refused by a RAM region of its size (mode mismatch).
-RR=$(cat $CXL/$RD/create_ram_region)
+rd RR $CXL/$RD/create_ram_region
 sysfs_write "$RR" $CXL/$RD/create_ram_region
 sysfs_write 1 $CXL/$RR/interleave_ways
 sysfs_write 256 $CXL/$RR/interleave_granularity
@@ -101,11 +101,11 @@ check "a failed RAM attach warns, as in C" sh -c "dmesg | grep -q 'failed to att
 sysfs_write "$RR" $CXL/$RD/delete_region
 
 sysfs_write "$DCDEC" $R/target0
-expect_eq "$DCDEC belongs to $name" "$name" "$(cat $CXL/$DCDEC/region)"
+expect_file "$DCDEC belongs to $name" "$name" $CXL/$DCDEC/region
 sysfs_write 1 $R/commit
-expect_eq "$DCEP has one decoder committed" 1 "$(cat $CXL/$DCEP/decoders_committed)"
+expect_file "$DCEP has one decoder committed" 1 $CXL/$DCEP/decoders_committed
 hb=$(basename "$(readlink -f $CXL/$DCEP/..)")
-expect_eq "$hb (host bridge) has one decoder committed" 1 "$(cat $CXL/$hb/decoders_committed)"
+expect_file "$hb (host bridge) has one decoder committed" 1 $CXL/$hb/decoders_committed
 check "that decoder of $hb belongs to $name" sh -c "grep -lx $name $CXL/$hb/decoder*/region | grep -q ."
 
 # Writes after commit change nothing.
@@ -124,10 +124,10 @@ DAXDEV=dax$Z.0
 if wait_for $DAX/$DAXDEV; then ok "$DAXDEV appears"; else not_ok "$DAXDEV appears"; fi
 check "dax_region$Z exists under $name" test -d $R/dax_region$Z
 DR=$(readlink -f $DAX/$DAXDEV/..)/dax_region
-expect_eq "dax_region$Z available_size" 0 "$(cat $DR/available_size)"
-expect_eq "dax_region$Z size" 268435456 "$(cat $DR/size)"
-expect_eq "dax_region$Z seed" $DAXDEV "$(cat $DR/seed)"
-expect_eq "$DAXDEV size" 0 "$(cat $DAX/$DAXDEV/size)"
+expect_file "dax_region$Z available_size" 0 $DR/available_size
+expect_file "dax_region$Z size" 268435456 $DR/size
+expect_file "dax_region$Z seed" $DAXDEV $DR/seed
+expect_file "$DAXDEV size" 0 $DAX/$DAXDEV/size
 check "$DAXDEV has no mapping attribute" test ! -e $DAX/$DAXDEV/mapping
 # IORESOURCE_DAX_DCD alone, not with IORESOURCE_DAX_KMEM: the region's devices match device_dax
 # (which refuses a 0-byte device), not kmem.
@@ -153,7 +153,7 @@ R=$CXL/$name
 sysfs_write "$name" /sys/bus/cxl/drivers/cxl_region/unbind
 if wait_gone $DAX/$DAXDEV; then ok "$DAXDEV gone after unbind"; else not_ok "$DAXDEV gone after unbind"; fi
 sysfs_write 0 $R/commit
-expect_eq "no decoder committed on $DCEP" 0 "$(cat $CXL/$DCEP/decoders_committed)"
+expect_file "no decoder committed on $DCEP" 0 $CXL/$DCEP/decoders_committed
 r=$( (echo >$R/target0) 2>&1) && ok "detach target0" || not_ok "detach target0: $r"
 sysfs_write "$name" $CXL/$RD/delete_region
 check "$name is gone" test ! -e $R
@@ -163,16 +163,16 @@ expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
 if dc_region_up; then
 	ok "re-created $REGION over the whole DC partition"
 	DR=$(readlink -f $DAX/$DAXDEV/..)/dax_region
-	expect_eq "dax_region size" 536870912 "$(cat $DR/size)"
-	expect_eq "available_size" 0 "$(cat $DR/available_size)"
-	expect_eq "seed" $DAXDEV "$(cat $DR/seed)"
+	expect_file "dax_region size" 536870912 $DR/size
+	expect_file "available_size" 0 $DR/available_size
+	expect_file "seed" $DAXDEV $DR/seed
 
 	# dax_cxl unloaded under the live region: its dax devices go; back after the reload.
 	r=$(rmmod dax_cxl 2>&1) && ok "rmmod dax_cxl with $REGION live" || not_ok "rmmod dax_cxl: $r"
 	if wait_gone $DAX/$DAXDEV; then ok "$DAXDEV gone"; else not_ok "$DAXDEV gone"; fi
 	r=$(insmod $MODDIR/dax_cxl.ko 2>&1) && ok "insmod dax_cxl" || not_ok "insmod dax_cxl: $r"
 	if wait_for $DAX/$DAXDEV; then ok "seed $DAXDEV back"; else not_ok "seed $DAXDEV back"; fi
-	expect_eq "$DAXDEV size after reload" 0 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
+	expect_file "$DAXDEV size after reload" 0 $DAX/$DAXDEV/size
 
 	# cxl_region unloaded with the DC region live and committed: torn down as delete_region would.
 	reload_cxl_region

@@ -27,7 +27,7 @@ if dc_region_up; then
 	Z=${REGION#region}
 	DR=$CXL/dax_region$Z/dax_region
 	D=$DAX/dax$Z.0
-	base=$(cat $CXL/$REGION/resource)
+	rd base $CXL/$REGION/resource
 	r=$(insmod $MODDIR/cxl_hold.ko 2>&1) && ok "insmod cxl_hold" || not_ok "insmod cxl_hold: $r"
 
 	expect_eq "the fixture refuses a device that is not a cxl_dax_region" ENXIO \
@@ -36,14 +36,14 @@ if dc_region_up; then
 	expect_eq "tag A, sequence 0 at 400 MiB" OK "$(fx add 400 2 $TA 0)"
 	expect_eq "an extent over another is refused" EBUSY "$(fx add 401 2 0 0)"
 	expect_eq "an extent outside the region is refused" EBUSY "$(fx add 511 2 0 0)"
-	expect_eq "available_size: tag A's two" $((4 * MIB)) "$(cat $DR/available_size)"
+	expect_file "available_size: tag A's two" $((4 * MIB)) $DR/available_size
 	expect_errno ENOENT 0 $D/uuid $D/size $DR/available_size
 	expect_errno ENOENT $TB $D/uuid $D/size $DR/available_size
 	sysfs_write $TA $D/uuid
-	expect_eq "tag A claimed whole" $((4 * MIB)) "$(cat $D/size)"
-	expect_eq "... in sequence order: it starts at sequence 0's extent" "$(printf '%#x' $((base + 400 * MIB)))" "$(cat $D/resource)"
-	expect_eq "... uuid reads the tag" $TA "$(cat $D/uuid)"
-	expect_eq "... available_size 0" 0 "$(cat $DR/available_size)"
+	expect_file "tag A claimed whole" $((4 * MIB)) $D/size
+	expect_file "... in sequence order: it starts at sequence 0's extent" "$(printf '%#x' $((base + 400 * MIB)))" $D/resource
+	expect_file "... uuid reads the tag" $TA $D/uuid
+	expect_file "... available_size 0" 0 $DR/available_size
 
 	expect_errno ENOSPC 1 $DR/create $DR/seed $DR/available_size
 	expect_eq "tag B, sequence 0 at 410 MiB" OK "$(fx add 410 2 $TB 0)"
@@ -62,20 +62,20 @@ if dc_region_up; then
 	expect_errno EINVAL $TC $D1/uuid $D1/size $DR/available_size
 	expect_eq "remove the misaligned extent" OK "$(fx rm 423 1)"
 	sysfs_write $TC $D1/uuid
-	expect_eq "tag C's sequence 0 was given back: now claimed" $((2 * MIB)) "$(cat $D1/size)"
+	expect_file "tag C's sequence 0 was given back: now claimed" $((2 * MIB)) $D1/size
 
 	expect_eq "a claimed extent is not removed" EBUSY "$(fx rm 400 2)"
 	expect_eq "... nor a set that holds one" EBUSY "$(fx rm 402 2)"
-	expect_eq "... the device keeps it" $((4 * MIB)) "$(cat $D/size)"
+	expect_file "... the device keeps it" $((4 * MIB)) $D/size
 	expect_eq "a range the region does not hold is skipped" OK "$(fx rm 300 2)"
 	sysfs_write 0 $D/size
-	expect_eq "resize 0 gives tag A back" $((4 * MIB + 8 * MIB)) "$(cat $DR/available_size)"
+	expect_file "resize 0 gives tag A back" $((4 * MIB + 8 * MIB)) $DR/available_size
 	expect_eq "then it is removed" "OK OK" "$(fx rm 400 2) $(fx rm 402 2)"
-	expect_eq "available_size: tags B and D" $((8 * MIB)) "$(cat $DR/available_size)"
+	expect_file "available_size: tags B and D" $((8 * MIB)) $DR/available_size
 	expect_eq "an untagged extent at 430 MiB" OK "$(fx add 430 2 0 0)"
 	sysfs_write 0 $D/uuid
-	expect_eq "0 takes the untagged one, not a tagged one" "$(printf '%#x' $((base + 430 * MIB)))" "$(cat $D/resource)"
-	expect_eq "... uuid reads untagged" 00000000-0000-0000-0000-000000000000 "$(cat $D/uuid)"
+	expect_file "0 takes the untagged one, not a tagged one" "$(printf '%#x' $((base + 430 * MIB)))" $D/resource
+	expect_file "... uuid reads untagged" 00000000-0000-0000-0000-000000000000 $D/uuid
 
 	check "rmmod cxl_hold" rmmod cxl_hold
 	# The dax region frees the extents left (tags B and D, claimed C and the untagged one) with

@@ -26,7 +26,7 @@ if dc_region_up; then
 
 	# dax$Z.0: the 128 MiB, online as System RAM, then offline (still bound to kmem).
 	sysfs_write 0 $DAX/dax$Z.0/uuid
-	node=$(cat $DAX/dax$Z.0/target_node)
+	rd node $DAX/dax$Z.0/target_node
 	before=$(node_kb $node)
 	r=$(daxctl reconfigure-device -m system-ram -f dax$Z.0 2>&1) && ok "dax$Z.0 to system-ram" || not_ok "dax$Z.0 to system-ram: $r"
 	wait_online dax$Z.0
@@ -37,13 +37,13 @@ if dc_region_up; then
 	sysfs_write 1 $DR/create
 	D1=$DAX/$(cat $DR/seed)
 	sysfs_write 0 $D1/uuid
-	expect_eq "${D1##*/} claims 2 MiB" $((2 * MIB)) "$(cat $D1/size)"
+	expect_file "${D1##*/} claims 2 MiB" $((2 * MIB)) $D1/size
 	sysfs_write ${D1##*/} /sys/bus/dax/drivers/device_dax/bind
 	wait_for /dev/${D1##*/}
 	expect_eq "daxtest /dev/${D1##*/}" "ok 512 pages" "$(daxtest /dev/${D1##*/} $((2 * MIB)) 2>&1)"
 	sleep 600 <>/dev/${D1##*/} &
 	holder=$!
-	expect_eq "one extent unclaimed" $((2 * MIB)) "$(cat $DR/available_size)"
+	expect_file "one extent unclaimed" $((2 * MIB)) $DR/available_size
 
 	sysfs_write "$REGION" $CXL/$RD/delete_region
 	check "$REGION is gone" test ! -e $CXL/$REGION
@@ -63,8 +63,8 @@ if dc_region_up; then
 	DR=$CXL/dax_region$Z/dax_region
 	if wait_for $CXL/dax_region$Z/extent$Z.2; then ok "the new region reads the extents back"; else not_ok "the new region reads the extents back"; fi
 	expect_eq "... all three" "$(printf "$ALL" $Z $Z $Z)" "$(extents_of $REGION)"
-	expect_eq "... unclaimed" $((132 * MIB)) "$(cat $DR/available_size)"
-	expect_eq "the seed is empty" 0 "$(cat $DAX/dax$Z.0/size)"
+	expect_file "... unclaimed" $((132 * MIB)) $DR/available_size
+	expect_file "the seed is empty" 0 $DAX/dax$Z.0/size
 	expect_eq "release the 2 MiB extents" '{"return": {}}' "$(dc_release "256:2 260:2")"
 	settle
 	expect_eq "the 128 MiB extent is left" "extent$Z.0=0x0:0x8000000" "$(extents_of $REGION)"
@@ -92,7 +92,7 @@ if dc_region_up; then
 	Z=${REGION#region}
 	DR=$CXL/dax_region$Z/dax_region
 	if wait_for $CXL/dax_region$Z/extent$Z.0; then ok "after the reload the extent is read back"; else not_ok "after the reload the extent is read back"; fi
-	expect_eq "... unclaimed" $((128 * MIB)) "$(cat $DR/available_size)"
+	expect_file "... unclaimed" $((128 * MIB)) $DR/available_size
 	expect_eq "release it" '{"return": {}}' "$(dc_release 0:128)"
 	settle
 	expect_eq "no extent left" "" "$(extents_of $REGION)"

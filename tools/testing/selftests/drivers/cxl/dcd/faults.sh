@@ -157,7 +157,7 @@ step() {
 trial() {
 	local n=$1 f v busy r lo mark
 	$state || { bad="$bad; cannot build $state for N=$n: $(left_over)"; return 1; }
-	mark=$(klog_mark)
+	klog_mark; mark=$KLOG_MARK
 	busy=0
 	while :; do
 		eval f=$ft v=$vt
@@ -185,7 +185,7 @@ trial() {
 		busy=0
 		while :; do
 			case $name in create*) eval v=\$\(cat $f\) ;; esac
-			r=$(write_errno "$v" "$f")
+			w_errno "$v" "$f"; r=$ERRNO
 			case "$r $name" in "EBUSY create"*) ;; *) break ;; esac
 			busy=$((busy + 1))
 			[ $busy -lt 20 ] || break
@@ -272,7 +272,7 @@ chain_step() {
 	dc_release "0:2 2:2" >/dev/null 2>&1
 	wait_gone $d/extent$z.0 100 && wait_gone $d/extent$z.1 100 || bad="$bad; the two extents were not given back: $(extents_of $REGION)"
 	sleep 22
-	mark=$(klog_mark)
+	klog_mark; mark=$KLOG_MARK
 	# interval 1: the first such allocation fails, whatever failslab's counter is.
 	EV_COUNT=0
 	ev_arm 1
@@ -311,7 +311,7 @@ event_step() {
 	ev_ready "$name" "$name under fault injection" || return
 	while :; do
 		if [ -n "${FAULT_EVERY:-}" ]; then n=$((n + 1)); else n=$a a=$b b=$((a + n)); fi
-		mark=$(klog_mark)
+		klog_mark; mark=$KLOG_MARK
 		ev_arm $n
 		dc_add "0:2" >/dev/null 2>&1
 		wait_for $ext 30

@@ -94,7 +94,7 @@ scan() {
 # valid FILE: V = a value that is valid for FILE in some state.
 valid() {
 	case ${1##*/} in
-	create_*_region) V=$(cat $1 2>/dev/null) ;;
+	create_*_region) rd V $1 ;;
 	delete_region|bind|unbind)
 		case $1 in
 		*/dax/*) pick $DAXDEVS ;;
@@ -138,13 +138,13 @@ t_start=$(now_ms)
 errnos=
 # The kernel log is checked at every scan, since the last one: a window of the whole fuzz could
 # outgrow the log buffer.
-mark=$(klog_mark) reports=
+klog_mark; mark=$KLOG_MARK reports=
 checklog() {
 	local r
 	r=$(reports_since "$mark")
 	[ -z "$r" ] || reports="$reports$r
 "
-	mark=$(klog_mark)
+	klog_mark; mark=$KLOG_MARK
 }
 while [ $n -lt "$writes" ]; do
 	n=$((n + 1))
@@ -173,13 +173,11 @@ while [ $n -lt "$writes" ]; do
 	eval A=\${$((R % NATTRS + 1))}
 	rnd
 	if [ $((R % 2)) -eq 0 ]; then valid $A; else hostile; fi
-	# No fork per write: the error message goes to a file, read back by the shell.
-	if echo -n "$V" 2>/tmp/fuzz.err >"$A"; then
+	w_errno "$V" "$A"
+	if [ $ERRNO = OK ]; then
 		accepted=$((accepted + 1))
 		case ${A##*/} in create*|delete*|bind|unbind|commit|uuid) rescan=1 ;; esac
 	else
-		read -r msg </tmp/fuzz.err
-		errno_set "$msg"
 		refused=$((refused + 1))
 		add_word errnos $ERRNO
 	fi
@@ -196,7 +194,8 @@ names
 free_dpa
 for d in $(ls $DAX 2>/dev/null); do dax_forget_ids $d; done
 expect_eq "no region left" "" "$(ls $CXL | grep '^region')"
-expect_eq "no dax device left" "$dax0" "$(ls $DAX 2>/dev/null | tr '\n' ' ')"
+dax_list
+expect_eq "no dax device left" "$dax0" "$DAXLIST"
 expect_eq "the CXL window is as before" "$iomem0" "$(iomem_cxl)"
 left=$(dpa_held | cut -d' ' -f1)
 expect_eq "no DPA allocated" "" "$left"
@@ -212,8 +211,11 @@ if [ -n "$DC" ] && [ -z "$qmp_ok" ]; then
 elif [ -n "$DC" ] && dc_region_up; then
 	Z=${REGION#region}
 	sleep 1
-	for e in $(ls -d $CXL/dax_region$Z/extent$Z.* 2>/dev/null); do
-		o=$(($(cat $e/offset) / MIB)) l=$(($(cat $e/length) / MIB))
+	for e in $CXL/dax_region$Z/extent$Z.*; do
+		[ -e $e ] || continue
+		rd o $e/offset
+		rd l $e/length
+		o=$((o / MIB)) l=$((l / MIB))
 		dc_capacity release "$DCD_QOM" "$o:$l" >/dev/null
 	done
 	wait_gone $CXL/dax_region$Z/extent$Z.0
@@ -221,7 +223,7 @@ elif [ -n "$DC" ] && dc_region_up; then
 	expect_eq "add 2 MiB" '{"return": {}}' "$(dc_capacity add "$DCD_QOM" 0:2)"
 	if wait_for $CXL/dax_region$Z/extent$Z.0; then ok "accepted"; else not_ok "accepted"; fi
 	sysfs_write 0 $DAX/dax$Z.0/uuid
-	expect_eq "claimed" $((2 * MIB)) "$(cat $DAX/dax$Z.0/size)"
+	expect_file "claimed" $((2 * MIB)) $DAX/dax$Z.0/size
 	sysfs_write 0 $DAX/dax$Z.0/size
 	expect_eq "release it" '{"return": {}}' "$(dc_capacity release "$DCD_QOM" 0:2)"
 	if wait_gone $CXL/dax_region$Z/extent$Z.0; then ok "released"; else not_ok "released"; fi

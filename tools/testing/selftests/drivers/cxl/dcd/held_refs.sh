@@ -43,7 +43,7 @@ for what in region dax_region; do
 	expect_eq "cxl_region is going" Unloading "$(awk '$1 == "cxl_region" { print $5 }' /proc/modules)"
 	sysfs_write put $CTL
 	wait $pid
-	expect_eq "rmmod cxl_region returns once $dev is released" 0 "$(cat /tmp/rmmod.rc 2>/dev/null)"
+	expect_file "rmmod cxl_region returns once $dev is released" 0 /tmp/rmmod.rc
 	wait_gone /sys/bus/cxl/drivers/cxl_region
 	r=$(insmod $MODDIR/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
 done
@@ -61,8 +61,8 @@ if [ "$KERNEL" != reference ] && dc_region_up; then
 	sysfs_write runlock $CTL
 	wait $pid
 	check "$REGION is gone" test ! -e $CXL/$REGION
-	expect_eq "$EPDEC belongs to no region" "" "$(cat $CXL/$EPDEC/region)"
-	expect_eq "no decoder committed on $EP" 0 "$(cat $CXL/$EP/decoders_committed)"
+	expect_file "$EPDEC belongs to no region" "" $CXL/$EPDEC/region
+	expect_file "no decoder committed on $EP" 0 $CXL/$EP/decoders_committed
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 	if dc_region_up; then
 		ok "a DC region works after the killed delete"

@@ -9,7 +9,7 @@ need_static 2
 
 # A 2-way region's size must be a multiple of 2 x 256 MiB.
 RD=$(root_decoder)
-name=$(cat $CXL/$RD/create_ram_region)
+rd name $CXL/$RD/create_ram_region
 sysfs_write "$name" $CXL/$RD/create_ram_region
 sysfs_write 2 $CXL/$name/interleave_ways
 sysfs_write 256 $CXL/$name/interleave_granularity
@@ -22,8 +22,8 @@ ram_region_up $(static_memdev 1) $(static_memdev 2) || exit 0
 R=$CXL/$REGION
 decs=$EPDECS
 m0=$MEMDEV
-expect_eq "$DAXDEV size" 536870912 "$(cat $DAX/$DAXDEV/size 2>/dev/null)"
-expect_eq "region interleave_ways" 2 "$(cat $R/interleave_ways)"
+expect_file "$DAXDEV size" 536870912 $DAX/$DAXDEV/size
+expect_file "region interleave_ways" 2 $R/interleave_ways
 for a in mode size resource interleave_ways interleave_granularity commit; do
 	obs_file region.$a $R/$a
 done
@@ -38,14 +38,14 @@ for d in $CXL/$hb/decoder*.*; do
 	[ "$(cat $d/region 2>/dev/null)" = "$REGION" ] && hbdec=$d
 done
 check "a host bridge decoder is programmed for $REGION" test -n "$hbdec"
-expect_eq "host bridge decoder interleave_ways" 2 "$(cat $hbdec/interleave_ways 2>/dev/null)"
-expect_eq "host bridge decoder interleave_granularity" 256 "$(cat $hbdec/interleave_granularity 2>/dev/null)"
+expect_file "host bridge decoder interleave_ways" 2 $hbdec/interleave_ways
+expect_file "host bridge decoder interleave_granularity" 256 $hbdec/interleave_granularity
 for a in start size interleave_ways interleave_granularity target_list; do
 	obs_file hb_decoder.$a $hbdec/$a
 done
 n=0
 for d in $decs; do
-	expect_eq "$d interleave_ways" 2 "$(cat $CXL/$d/interleave_ways)"
+	expect_file "$d interleave_ways" 2 $CXL/$d/interleave_ways
 	for a in start size interleave_ways interleave_granularity dpa_resource dpa_size mode; do
 		obs_file ep$n.$a $CXL/$d/$a
 	done

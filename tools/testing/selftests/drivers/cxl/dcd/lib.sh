@@ -20,7 +20,27 @@
 # "# @@OBS <test>.<key>=<value>" diagnostic lines; tests/run compares them across kernels.
 
 CXL=/sys/bus/cxl/devices
+NL='
+'
 DAX=/sys/bus/dax/devices
+# rd VAR FILE: VAR = the first line of FILE, empty when FILE cannot be read. The helpers below
+# read and write sysfs in the shell itself: in a TCG guest with KASAN a fork costs about 17 ms and
+# a $(cat FILE) about 38 ms, against 2 ms for a read, and they run thousands of times a run.
+rd() {
+	eval "$1="
+	read -r "$1" 2>/dev/null <"$2" || :
+}
+
+# rd_all VAR FILE: VAR = every line of FILE, each ended by a newline (empty when unreadable).
+rd_all() {
+	local _l _v=
+	if [ -r "$2" ]; then
+		while IFS= read -r _l || [ -n "$_l" ]; do _v="$_v$_l
+"; done 2>/dev/null <"$2"
+	fi
+	eval "$1=\$_v"
+}
+
 # The target's directory: the test program's, or the working directory of a script of ours that
 # sources this file from there (the benchmarks, the demo: cd /guest; . ./lib.sh).
 KSFT_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +68,7 @@ ksft_main() {
 	t0=$(now_ms)
 	(DCD_KTAP_BODY=1 sh "$0" "$@" 2>&1; echo $? >"$tmp/rc") |
 		if [ -n "${DCD_KTAP_LIVE:-}" ]; then tee -a "$DCD_KTAP_LIVE"; else cat; fi >"$tmp/body"
-	rc=$(cat "$tmp/rc")
+	rd rc "$tmp/rc"
 	# The kernel's helpers (installed next to run_kselftest.sh, or in the source tree), else the
 	# same conventions here.
 	helpers=$KSFT_DIR/../../../kselftest/ktap_helpers.sh
@@ -143,13 +163,31 @@ expect_eq() {
 	fi
 }
 
+# expect_file DESCRIPTION EXPECTED FILE: expect_eq of FILE's first line (empty when unreadable).
+expect_file() {
+	local v
+	rd v "$3"
+	expect_eq "$1" "$2" "$v"
+}
+
 # obs KEY VALUE: a value the host compares between the two kernels.
 # Tests of the project kernel only (NO_OBS=1, reset for each test) record none.
 obs() { [ -n "${NO_OBS:-}" ] || echo "# @@OBS $TEST.$1=${2:-<empty>}"; }
 
 # obs_file KEY FILE: obs of a sysfs file's content (or <absent>).
 obs_file() {
-	if [ -e "$2" ]; then obs "$1" "$(cat "$2" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"; else obs "$1" "<absent>"; fi
+	local v l
+	[ -e "$2" ] || { obs "$1" "<absent>"; return; }
+	rd_all v "$2"
+	# Lines joined by spaces, no trailing one.
+	l=
+	while [ -n "$v" ]; do
+		l="$l${l:+ }${v%%
+*}"
+		v=${v#*
+}
+	done
+	obs "$1" "$l"
 }
 
 # errno_set MESSAGE: ERRNO = the errno name for a strerror() text from busybox (no fork).
@@ -181,17 +219,31 @@ errno_of() {
 	echo "$ERRNO"
 }
 
-# write_errno VALUE FILE: write VALUE to FILE; print OK or the errno name of the failure.
+# w_errno VALUE FILE: write VALUE to FILE (in this shell, one write); ERRNO = OK or the errno
+# name of the failure. The shell's message goes through a file of this process's own (the
+# stress and race tests write from several shells at once, and $$ is the same in all of them).
+w_errno() {
+	local me msg
+	read -r me _ </proc/self/stat
+	if { echo -n "$1" >"$2"; } 2>/tmp/.w_errno.$me; then
+		ERRNO=OK
+	else
+		rd msg /tmp/.w_errno.$me
+		errno_set "$msg"
+	fi
+}
+
+# write_errno VALUE FILE: w_errno, printed.
 write_errno() {
-	msg=$( (echo -n "$1" >"$2") 2>&1)
-	if [ $? -eq 0 ]; then echo OK; else errno_of "$msg"; fi
+	w_errno "$1" "$2"
+	echo "$ERRNO"
 }
 
 # sysfs_write VALUE FILE: a write that must succeed (one TAP line).
 sysfs_write() {
-	r=$(write_errno "$1" "$2")
-	expect_eq "write '$1' to ${2#/sys/}" OK "$r"
-	[ "$r" = OK ]
+	w_errno "$1" "$2"
+	expect_eq "write '$1' to ${2#/sys/}" OK "$ERRNO"
+	[ "$ERRNO" = OK ]
 }
 
 # expect_errno ERRNO VALUE FILE [STATEFILE...]: the write fails with ERRNO, and the content of
@@ -201,10 +253,14 @@ expect_errno() {
 	val=$2
 	file=$3
 	shift 3
-	before=$(for f in "$file" "$@"; do [ -r "$f" ] && cat "$f" 2>/dev/null; echo "|"; done)
-	klog_before=$(klog_mark)
-	got=$(write_errno "$val" "$file")
-	after=$(for f in "$file" "$@"; do [ -r "$f" ] && cat "$f" 2>/dev/null; echo "|"; done)
+	state_of "$file" "$@"
+	before=$STATE
+	klog_mark
+	klog_before=$KLOG_MARK
+	w_errno "$val" "$file"
+	got=$ERRNO
+	state_of "$file" "$@"
+	after=$STATE
 	expect_eq "write '$val' to ${file#/sys/} fails with $want" "$want" "$got"
 	expect_eq "state unchanged after '$val' to ${file#/sys/}" "$before" "$after"
 	# Keyed by position, not by value: decoder names in values vary with probe order.
@@ -213,14 +269,24 @@ expect_errno() {
 	expect_eq "no kernel warning after '$val' to ${file#/sys/}" "" "$new"
 }
 
-# klog_mark: puts a line of its own into the kernel log and prints it, for klog_since. (A count of
-# lines would not do: the log is a ring buffer, 128 KiB in our kernels; once full, its line count
-# stays put while the oldest lines go, and "the lines after the Nth" are then none.)
+# state_of FILE...: STATE = the content of each FILE, each followed by "|" (what expect_errno
+# compares before and after a write).
+state_of() {
+	local f v
+	STATE=
+	for f in "$@"; do
+		rd_all v "$f"
+		STATE="$STATE$v|"
+	done
+}
+
+# klog_mark: puts a line of its own into the kernel log and sets KLOG_MARK to it, for klog_since.
+# (A count of lines would not do: the log is a ring buffer, 128 KiB in our kernels; once full, its
+# line count stays put while the oldest lines go, and "the lines after the Nth" are then none.)
 klog_mark() {
-	local m
-	m="dcd-ksft mark $(cat /proc/sys/kernel/random/uuid)"
-	echo "$m" >/dev/kmsg
-	echo "$m"
+	read -r KLOG_MARK </proc/sys/kernel/random/uuid
+	KLOG_MARK="dcd-ksft mark $KLOG_MARK"
+	echo "$KLOG_MARK" >/dev/kmsg
 }
 
 # klog_since MARK: the kernel log after MARK; status 1, and nothing printed, when MARK has already
@@ -230,9 +296,10 @@ klog_since() { dmesg | awk -v m="$1" 'f { print; next } index($0, m) { f = 1 } E
 # reports_since MARK: the kernel log's lockdep, KASAN, WARN, BUG, ... reports after MARK (the list
 # scripts/cxl-vm fails a run on: kernel-reports), or a line saying that the log since MARK is lost.
 reports_since() {
-	local log
-	log=$(klog_since "$1") || { echo "the kernel log since the mark was overwritten: not checked"; return; }
-	echo "$log" | grep -F -f "$KSFT_DIR/kernel-reports" || true
+	dmesg | awk -v m="$1" 'NR == FNR { if ($0 != "") pat[++n] = $0; next }
+		f { for (i = 1; i <= n; i++) if (index($0, pat[i])) { print; break }; next }
+		index($0, m) { f = 1 }
+		END { if (!f) print "the kernel log since the mark was overwritten: not checked" }' "$KSFT_DIR/kernel-reports" -
 }
 
 # memdev_by_serial SERIAL: the memX with that serial (numbering varies by boot). For scripts of
@@ -247,24 +314,49 @@ memdev_by_serial() {
 # memdevs_where PARTITION MIN [NOPARTITION]: the memdevs, in serial order, whose PARTITION (ram,
 # dynamic_ram_1) holds at least MIN bytes and, with NOPARTITION, whose NOPARTITION holds none.
 memdevs_where() {
-	local m size other
+	pick_memdevs "$@"
+	for m in $MEMDEVS; do echo $m; done
+}
+
+# pick_memdevs PARTITION MIN [NOPARTITION]: memdevs_where, in MEMDEVS (space-separated; no fork).
+pick_memdevs() {
+	local m size other sn list= min x rest
 	for m in $CXL/mem*; do
 		[ -e "$m/serial" ] || continue
-		size=$(cat "$m/$1/size" 2>/dev/null || echo 0)
-		[ $((size)) -ge $(($2)) ] || continue
+		rd size "$m/$1/size"
+		[ $((${size:-0})) -ge $(($2)) ] || continue
 		if [ -n "${3:-}" ]; then
-			other=$(cat "$m/$3/size" 2>/dev/null || echo 0)
-			[ $((other)) -eq 0 ] || continue
+			rd other "$m/$3/size"
+			[ $((${other:-0})) -eq 0 ] || continue
 		fi
-		echo "$(($(cat "$m/serial"))) ${m##*/}"
-	done | sort -n | cut -d' ' -f2
+		rd sn "$m/serial"
+		list="$list $((sn)):${m##*/}"
+	done
+	# In serial order: a few memdevs, picked by the smallest serial left.
+	MEMDEVS=
+	while [ -n "$list" ]; do
+		min=
+		for x in $list; do [ -n "$min" ] && [ ${x%%:*} -ge ${min%%:*} ] || min=$x; done
+		MEMDEVS="$MEMDEVS${MEMDEVS:+ }${min#*:}"
+		rest=
+		for x in $list; do [ "$x" = "$min" ] || rest="$rest $x"; done
+		list=$rest
+	done
+}
+
+# nth N WORD...: prints the Nth WORD; status 1 when there are fewer.
+nth() {
+	local n=$1
+	shift
+	[ "$n" -ge 1 ] && [ $# -ge "$n" ] || return 1
+	eval "echo \${$n}"
 }
 
 # dcd_memdev [N]: the Nth (default first) memdev with a Dynamic Capacity partition of at least
 # 512 MiB, the size the DC tests place their extents in. static_memdev [N]: the Nth with at least
 # 256 MiB of static RAM and no DC partition. Status 1 when there is none.
-dcd_memdev() { memdevs_where dynamic_ram_1 0x20000000 | sed -n "${1:-1}p" | grep .; }
-static_memdev() { memdevs_where ram 0x10000000 dynamic_ram_1 | sed -n "${1:-1}p" | grep .; }
+dcd_memdev() { pick_memdevs dynamic_ram_1 0x20000000 && nth "${1:-1}" $MEMDEVS; }
+static_memdev() { pick_memdevs ram 0x10000000 dynamic_ram_1 && nth "${1:-1}" $MEMDEVS; }
 
 # need_static / need_dcd [N]: skip the whole program unless there are N (default 1) such memdevs.
 need_static() {
@@ -324,10 +416,12 @@ qom_type3() {
 # of this boot in /tmp (keyed by boot id and serial): each QMP call takes most of a second
 # under TCG.
 qom_of() {
-	local sn b p c
-	sn=$(($(cat $CXL/$1/serial)))
-	c=/tmp/.cxl-dcd-qom.$(cat /proc/sys/kernel/random/boot_id).$sn
-	[ ! -s "$c" ] || { cat "$c"; return 0; }
+	local sn b p c boot
+	rd sn $CXL/$1/serial
+	sn=$((sn))
+	rd boot /proc/sys/kernel/random/boot_id
+	c=/tmp/.cxl-dcd-qom.$boot.$sn
+	[ ! -s "$c" ] || { rd p "$c"; echo "$p"; return 0; }
 	for b in $QOM_BASES; do
 		for p in $(qom_type3 $b); do
 			[ "$(qom_get $p sn)" != "{\"return\": $sn}" ] || { echo "$p" >"$c"; echo "$p"; return 0; }
@@ -351,7 +445,7 @@ qom_dcd() {
 # endpoint_of MEMDEV: the endpointN port whose upstream port is MEMDEV.
 endpoint_of() {
 	for e in $CXL/endpoint*; do
-		[ "$(basename "$(readlink -f "$e/uport")")" = "$1" ] && { basename "$e"; return 0; }
+		[ "$e/uport" -ef "$CXL/$1" ] && { echo "${e##*/}"; return 0; }
 	done
 	return 1
 }
@@ -359,21 +453,44 @@ endpoint_of() {
 # root_decoder: the first root decoder that can create RAM regions.
 root_decoder() {
 	for d in $CXL/decoder*; do
-		[ -e "$d/create_ram_region" ] && { basename "$d"; return 0; }
+		[ -e "$d/create_ram_region" ] && { echo "${d##*/}"; return 0; }
 	done
 	return 1
 }
 
 # first_free_decoder ENDPOINT: the lowest endpoint decoder with dpa_size 0 and no region.
 first_free_decoder() {
+	local v
 	for d in $CXL/$1/decoder*.*; do
-		[ $(($(cat "$d/dpa_size"))) -eq 0 ] && { basename "$d"; return 0; }
+		rd v "$d/dpa_size"
+		[ $((v)) -eq 0 ] && { echo "${d##*/}"; return 0; }
 	done
 	return 1
 }
 
-# iomem_cxl: the /proc/iomem lines of the CXL window and what is inside it.
-iomem_cxl() { grep -A20 'CXL Window' /proc/iomem | grep -v '^ *[0-9a-f]*-[0-9a-f]* : Reserved$' || true; }
+# iomem_cxl: the /proc/iomem lines of the CXL window and the 20 after it (what is inside it),
+# less the reserved ranges. iomem_set: the same in IOMEM (no fork).
+iomem_set() {
+	local l after=0
+	IOMEM=
+	while IFS= read -r l; do
+		case "$l" in
+		*"CXL Window"*) after=21 ;;
+		esac
+		[ $after -gt 0 ] || continue
+		after=$((after - 1))
+		case "$l" in
+		*" : Reserved")
+			case "${l% : Reserved}" in *[!0-9a-f\ -]* | *-*-* | "") ;; *-*) continue ;; esac ;;
+		esac
+		IOMEM="$IOMEM${IOMEM:+
+}$l"
+	done </proc/iomem
+}
+iomem_cxl() {
+	iomem_set
+	[ -z "$IOMEM" ] || echo "$IOMEM"
+}
 
 
 # wait_for PATH [TENTHS]: wait until PATH exists (default 20 s).
@@ -451,8 +568,9 @@ dax_forget_ids() {
 create_region() {
 	local tries=0 r
 	while :; do
-		REGION=$(cat $CXL/$RD/create_$1_region)
-		r=$(write_errno "$REGION" $CXL/$RD/create_$1_region)
+		rd REGION $CXL/$RD/create_$1_region
+		w_errno "$REGION" $CXL/$RD/create_$1_region
+		r=$ERRNO
 		if [ "$r" = EBUSY ] && [ $tries -lt 50 ]; then
 			tries=$((tries + 1))
 			continue
@@ -482,7 +600,7 @@ region_up() {
 		[ -e "$CXL/$m" ] || { not_ok "memdev '$m'"; return 1; }
 		e=$(endpoint_of "$m") || { not_ok "endpoint of $m"; return 1; }
 		d=$(first_free_decoder "$e") || { not_ok "free decoder on $e"; return 1; }
-		size=$(cat $CXL/$m/$mode/size)
+		rd size $CXL/$m/$mode/size
 		sysfs_write $mode $CXL/$d/mode || return 1
 		sysfs_write "$size" $CXL/$d/dpa_size || return 1
 		[ -n "$EPDECS" ] || { MEMDEV=$m; EP=$e; EPDEC=$d; }
@@ -522,14 +640,16 @@ ram_region_down() {
 	sysfs_write 0 $R/commit
 	pos=0
 	for d in $EPDECS; do
-		r=$( (echo >$R/target$pos) 2>&1) && ok "detach target$pos" || not_ok "detach target$pos: $r"
+		w_errno "$NL" $R/target$pos
+		[ "$ERRNO" = OK ] && ok "detach target$pos" || not_ok "detach target$pos: $ERRNO"
 		pos=$((pos + 1))
 	done
 	sysfs_write "$REGION" $CXL/$RD/delete_region
 	# Under CONCURRENT=1 another shell may already have created a new region by the same name.
 	[ -n "${CONCURRENT:-}" ] || check "$REGION is gone" test ! -e $R
 	for d in $EPDECS; do
-		expect_eq "$d belongs to no region" "" "$(cat $CXL/$d/region)"
+		rd v $CXL/$d/region
+		expect_eq "$d belongs to no region" "" "$v"
 		sysfs_write 0 $CXL/$d/dpa_size
 	done
 }
@@ -542,8 +662,10 @@ reload_cxl_region() {
 	r=$(rmmod cxl_region 2>&1) && ok "rmmod cxl_region with committed $REGION" || not_ok "rmmod cxl_region: $r"
 	check "$REGION is gone" test ! -e $CXL/$REGION
 	check "$DAXDEV is gone" test ! -e $DAX/$DAXDEV
-	expect_eq "no decoder committed on $EP" 0 "$(cat $CXL/$EP/decoders_committed)"
-	expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
+	rd r $CXL/$EP/decoders_committed
+	expect_eq "no decoder committed on $EP" 0 "$r"
+	iomem_set
+	expect_eq "the window is as before" "$iomem0" "$IOMEM"
 	# The driver's directory goes with its kobject, up to 4 s later on the debug kernel.
 	wait_gone /sys/bus/cxl/drivers/cxl_region
 	r=$(insmod $MODDIR/cxl_region.ko 2>&1) && ok "insmod cxl_region again" || not_ok "insmod: $r"
@@ -552,9 +674,14 @@ reload_cxl_region() {
 # decoder_id DECODER: a name for an endpoint decoder that is the same on every boot: the serial
 # of its memdev and its index on the endpoint (decoderE.N numbering follows probe order).
 decoder_id() {
+	local sn
 	[ -n "$1" ] || { echo "<none>"; return; }
-	ep=$(basename "$(readlink -f $CXL/$1/..)")
-	echo "mem(serial $(cat $CXL/$ep/uport/serial 2>/dev/null)).decoder.${1##*.}"
+	# Endpoint decoders are named after their port: decoderN.M is endpointN's.
+	ep=endpoint${1#decoder}
+	ep=${ep%.*}
+	[ -e $CXL/$ep/$1 ] || ep=$(basename "$(readlink -f $CXL/$1/..)")
+	rd sn $CXL/$ep/uport/serial
+	echo "mem(serial $sn).decoder.${1##*.}"
 }
 
 # dc_capacity add|release DEVICE "OFF:LEN ..." (MiB): cxl-add- or cxl-release-dynamic-capacity of
@@ -589,7 +716,19 @@ rnd() {
 node_kb() { awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node$1/meminfo 2>/dev/null || echo 0; }
 
 # now_ms: milliseconds since boot (10 ms resolution: /proc/uptime).
-now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+now_ms() {
+	now_set
+	echo $NOW_MS
+}
+
+# now_set: NOW_MS and NOW_S = milliseconds and seconds since boot (no fork).
+now_set() {
+	local u f
+	read -r u f </proc/uptime
+	f=${u#*.}
+	NOW_S=${u%.*}
+	NOW_MS=$((NOW_S * 1000 + ${f#0} * 10))
+}
 
 # until_present / until_gone PATH [TRIES]: wait in 5 ms steps, for timing (default 2000 tries).
 until_present() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -lt "${2:-2000}" ] || return 1; sleep 0.005; done; }
@@ -598,9 +737,17 @@ until_gone() { i=0; while [ -e "$1" ]; do i=$((i + 1)); [ $i -lt "${2:-2000}" ] 
 # extents_of REGION: "extentZ.N=offset:length ..." of the extent devices under the region's dax
 # region, by id; empty when there are none.
 extents_of() {
-	local d id=${1#region} out=
-	for d in $(ls -d $CXL/dax_region$id/extent$id.* 2>/dev/null | sort -t. -k2 -n); do
-		out="$out ${d##*/}=$(cat $d/offset):$(cat $d/length)"
+	local d id=${1#region} out= n=0 i=0 o l
+	for d in $CXL/dax_region$id/extent$id.*; do [ ! -e "$d" ] || n=$((n + 1)); done
+	# By id (a glob sorts extent0.10 before extent0.2); ids have gaps where extents went.
+	while [ $n -gt 0 ] && [ $i -lt 100000 ]; do
+		d=$CXL/dax_region$id/extent$id.$i
+		i=$((i + 1))
+		[ -e $d ] || continue
+		rd o $d/offset
+		rd l $d/length
+		out="$out ${d##*/}=$o:$l"
+		n=$((n - 1))
 	done
 	echo "${out# }"
 }
@@ -609,10 +756,9 @@ extents_of() {
 # memory offline, region unbound, decommitted, targets detached, deleted; then free_dpa. Quiet.
 teardown_one() {
 	local z=${1#region} d t
-	for d in $(ls -d $DAX/dax$z.* 2>/dev/null); do
-		d=${d##*/}
-		[ "$(basename "$(readlink -f $DAX/$d/driver 2>/dev/null)")" != kmem ] ||
-			daxctl offline-memory $d >/dev/null 2>&1
+	for d in $DAX/dax$z.*; do
+		[ -e "$d" ] || continue
+		! [ "$d/driver" -ef /sys/bus/dax/drivers/kmem ] || daxctl offline-memory ${d##*/} >/dev/null 2>&1
 	done
 	echo $1 >/sys/bus/cxl/drivers/cxl_region/unbind 2>/dev/null
 	echo 0 >$CXL/$1/commit 2>/dev/null
@@ -635,9 +781,10 @@ dpa_held() {
 
 # free_dpa: free the DPA of each endpoint decoder of $EPDECS that belongs to no region. Quiet.
 free_dpa() {
-	local d v
+	local d v r
 	dpa_held | while read -r d v; do
-		[ -n "$(cat $CXL/$d/region 2>/dev/null)" ] || echo 0 >$CXL/$d/dpa_size 2>/dev/null
+		rd r $CXL/$d/region
+		[ -n "$r" ] || echo 0 >$CXL/$d/dpa_size 2>/dev/null
 	done
 }
 
@@ -650,15 +797,16 @@ w() { { echo -n "$1" >"$2"; } 2>/dev/null; }
 s_clean() { REGION=; }
 s_created() {
 	local tries=0
-	until REGION=$(cat $CXL/$RD/create_${MODE}_region) && w $REGION $CXL/$RD/create_${MODE}_region; do
+	until rd REGION $CXL/$RD/create_${MODE}_region && [ -n "$REGION" ] && w $REGION $CXL/$RD/create_${MODE}_region; do
 		tries=$((tries + 1))
 		[ $tries -lt 20 ] || return 1
 	done
 	w 1 $CXL/$REGION/interleave_ways && w 256 $CXL/$REGION/interleave_granularity
 }
 s_sized() {
-	s_created && w $MODE $CXL/$EPDEC/mode && w $(cat $CXL/$MEMDEV/$MODE/size) $CXL/$EPDEC/dpa_size &&
-		w $(cat $CXL/$MEMDEV/$MODE/size) $CXL/$REGION/size
+	local size
+	rd size $CXL/$MEMDEV/$MODE/size
+	s_created && w $MODE $CXL/$EPDEC/mode && w "$size" $CXL/$EPDEC/dpa_size && w "$size" $CXL/$REGION/size
 }
 s_attached() { s_sized && w $EPDEC $CXL/$REGION/target0; }
 s_committed() { s_attached && w 1 $CXL/$REGION/commit; }
@@ -668,8 +816,17 @@ s_bound() { s_committed && w $REGION /sys/bus/cxl/drivers/cxl_region/bind; }
 # the CXL window's /proc/iomem lines $iomem0, the dax devices $dax0.
 snapshot() {
 	RD=$(root_decoder)
-	iomem0=$(iomem_cxl)
-	dax0=$(ls $DAX 2>/dev/null | tr '\n' ' ')
+	iomem_set
+	iomem0=$IOMEM
+	dax_list
+	dax0=$DAXLIST
+}
+
+# dax_list: DAXLIST = the dax devices' names, each followed by a space.
+dax_list() {
+	local d
+	DAXLIST=
+	for d in $DAX/*; do [ ! -e "$d" ] || DAXLIST="$DAXLIST${d##*/} "; done
 }
 
 # dax_autoprobe 0|1: whether new dax devices are bound (by kmem, hot-adding a RAM region's memory).
@@ -689,8 +846,10 @@ left_over() {
 	free_dpa
 	for reg in $CXL/region*; do [ ! -e "$reg" ] || left="$left${reg##*/} "; done
 	[ -z "$left" ] || echo "regions: $left"
-	[ "$(ls $DAX 2>/dev/null | tr '\n' ' ')" = "$dax0" ] || echo "dax devices: $(ls $DAX | tr '\n' ' ')"
-	[ "$(iomem_cxl)" = "$iomem0" ] || echo "CXL window: $(iomem_cxl | tr '\n' ' ')"
+	dax_list
+	[ "$DAXLIST" = "$dax0" ] || echo "dax devices: $DAXLIST"
+	iomem_set
+	[ "$IOMEM" = "$iomem0" ] || echo "CXL window: $(echo "$IOMEM" | tr '\n' ' ')"
 	dpa_held | sed 's/^/DPA: /'
 }
 

@@ -35,7 +35,7 @@ t1=$(uptime_cs)
 diag "rmmod cxl_region took $(((t1 - t0) * 10)) ms (it waits for the delayed releases)"
 check "$RAMREGION is gone" test ! -e $CXL/$RAMREGION
 check "$DCREGION is gone" test ! -e $CXL/$DCREGION
-expect_eq "no decoder committed on $RAMEP" 0 "$(cat $CXL/$RAMEP/decoders_committed)"
+expect_file "no decoder committed on $RAMEP" 0 $CXL/$RAMEP/decoders_committed
 expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
 sleep 5
 if wait_gone /sys/bus/cxl/drivers/cxl_region; then ok "the cxl_region driver is gone"; else not_ok "the cxl_region driver is gone"; fi

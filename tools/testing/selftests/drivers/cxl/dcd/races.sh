@@ -77,9 +77,9 @@ race_memdev() {
 		m=$MEMDEV
 		(sleep $(delay $round); echo $m >/sys/bus/cxl/drivers/cxl_mem/unbind; sleep 0.1
 			echo $m >/sys/bus/cxl/drivers/cxl_mem/bind) 2>/dev/null &
-		r=$(write_errno $EPDEC $CXL/$REGION/target0)
-		[ "$r" != OK ] || r=$(write_errno 1 $CXL/$REGION/commit)
-		[ "$r" != OK ] || r=$(write_errno $REGION /sys/bus/cxl/drivers/cxl_region/bind)
+		w_errno $EPDEC $CXL/$REGION/target0; r=$ERRNO
+		[ "$r" != OK ] || { w_errno 1 $CXL/$REGION/commit; r=$ERRNO; }
+		[ "$r" != OK ] || { w_errno $REGION /sys/bus/cxl/drivers/cxl_region/bind; r=$ERRNO; }
 		wait
 		add_word outcomes $r
 		[ -e $CXL/$m/driver ] || echo $m >/sys/bus/cxl/drivers/cxl_mem/bind 2>/dev/null
@@ -100,18 +100,19 @@ DC=
 round=1
 use ram $ST
 while [ $round -le $rounds ]; do
-	s_created && w ram $CXL/$EPDEC/mode && w $(cat $CXL/$MEMDEV/ram/size) $CXL/$EPDEC/dpa_size ||
+	rd size $CXL/$MEMDEV/ram/size
+	s_created && w ram $CXL/$EPDEC/mode && w $size $CXL/$EPDEC/dpa_size ||
 		{ not_ok "two writers: set-up of round $round"; break; }
-	size=$(cat $CXL/$MEMDEV/ram/size)
 	(i=0; while [ $i -lt 6 ]; do w $size $CXL/$REGION/size; w 0 $CXL/$REGION/size; i=$((i + 1)); done) &
 	(sleep $(delay $round); i=0
 		while [ $i -lt 6 ]; do w $EPDEC $CXL/$REGION/target0; w 1 $CXL/$REGION/commit; w 0 $CXL/$REGION/commit
 			echo >$CXL/$REGION/target0 2>/dev/null; i=$((i + 1)); done) &
 	wait
 	# Whatever the interleaving, what the region shows is consistent.
-	sz=$(($(cat $CXL/$REGION/size)))
-	t0=$(cat $CXL/$REGION/target0)
-	c=$(cat $CXL/$REGION/commit)
+	rd sz $CXL/$REGION/size
+	sz=$((sz))
+	rd t0 $CXL/$REGION/target0
+	rd c $CXL/$REGION/commit
 	if [ "$c" = 1 ] && { [ $sz -eq 0 ] || [ -z "$t0" ]; }; then
 		not_ok "two writers, round $round: committed without size or target (size $sz, target0 '$t0')"
 	fi
@@ -133,22 +134,22 @@ while [ $round -le $rounds ]; do
 	s_attached || { not_ok "delete against commit: set-up of round $round"; break; }
 	case $((round % 4)) in
 	3)
-		r=$(write_errno 1 $CXL/$REGION/commit)
+		w_errno 1 $CXL/$REGION/commit; r=$ERRNO
 		w $REGION $CXL/$RD/delete_region
 		;;
 	0)
 		w $REGION $CXL/$RD/delete_region
-		r=$(write_errno 1 $CXL/$REGION/commit)
+		w_errno 1 $CXL/$REGION/commit; r=$ERRNO
 		;;
 	2)
 		(sleep $(delay $round); write_errno 1 $CXL/$REGION/commit >$RES) &
 		w $REGION $CXL/$RD/delete_region
 		wait
-		r=$(cat $RES)
+		rd r $RES
 		;;
 	*)
 		(sleep $(delay $round); w $REGION $CXL/$RD/delete_region) &
-		r=$(write_errno 1 $CXL/$REGION/commit)
+		w_errno 1 $CXL/$REGION/commit; r=$ERRNO
 		wait
 		;;
 	esac
@@ -156,8 +157,8 @@ while [ $round -le $rounds ]; do
 	if [ "$r" = OK ]; then commit_ok=$((commit_ok + 1)); else commit_late=$((commit_late + 1)); fi
 	wait_gone $CXL/$REGION 50
 	check "delete against commit, round $round: the region is gone" test ! -e $CXL/$REGION
-	expect_eq "delete against commit, round $round: $EPDEC belongs to no region" "" "$(cat $CXL/$EPDEC/region)"
-	expect_eq "delete against commit, round $round: no decoder committed on $EP" 0 "$(cat $CXL/$EP/decoders_committed)"
+	expect_file "delete against commit, round $round: $EPDEC belongs to no region" "" $CXL/$EPDEC/region
+	expect_file "delete against commit, round $round: no decoder committed on $EP" 0 $CXL/$EP/decoders_committed
 	left "delete against commit, round $round" || break
 	round=$((round + 1))
 done
@@ -169,9 +170,9 @@ lap "delete against commit"
 if ! reloadable cxl_region || ! reloadable dax_cxl; then
 	skip "module unload against create and delete" "cxl_region and dax_cxl are not both reloadable modules"
 else
-	(end=$(($(date +%s) + rounds * 3))
-		while [ "$(date +%s)" -lt "$end" ]; do
-			{ n=$(cat $CXL/$RD/create_ram_region 2>/dev/null) && w $n $CXL/$RD/create_ram_region &&
+	(now_set; end=$((NOW_S + rounds * 3))
+		while now_set && [ $NOW_S -lt "$end" ]; do
+			{ rd n $CXL/$RD/create_ram_region && [ -n "$n" ] && w $n $CXL/$RD/create_ram_region &&
 				w $n $CXL/$RD/delete_region; } || sleep 0.05
 		done) &
 	churn=$!
@@ -214,8 +215,11 @@ else
 		Z=${REGION#region}
 		sleep 1
 		kept=$(extents_of $REGION)
-		for e in $(ls -d $CXL/dax_region$Z/extent$Z.* 2>/dev/null); do
-			dc_release "$(($(cat $e/offset) / MIB)):$(($(cat $e/length) / MIB))" >/dev/null
+		for e in $CXL/dax_region$Z/extent$Z.*; do
+			[ -e $e ] || continue
+			rd o $e/offset
+			rd l $e/length
+			dc_release "$((o / MIB)):$((l / MIB))" >/dev/null
 		done
 		wait_for_none() { i=0; while ls -d $CXL/dax_region$Z/extent$Z.* >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 50 ] || return 1; sleep 0.1; done; }
 		wait_for_none
@@ -237,23 +241,23 @@ else
 		wait_for $CXL/dax_region$Z/extent$Z.0 100
 		case $((round % 4)) in
 		3)
-			r=$(write_errno 0 $DAX/dax$Z.0/uuid)
+			w_errno 0 $DAX/dax$Z.0/uuid; r=$ERRNO
 			dc_release "0:2" >/dev/null
 			;;
 		0)
 			dc_release "0:2" >/dev/null
 			wait_gone $CXL/dax_region$Z/extent$Z.0 100
-			r=$(write_errno 0 $DAX/dax$Z.0/uuid)
+			w_errno 0 $DAX/dax$Z.0/uuid; r=$ERRNO
 			;;
 		2)
 			(sleep $(delay $round); write_errno 0 $DAX/dax$Z.0/uuid >$RES) &
 			dc_release "0:2" >/dev/null
 			wait
-			r=$(cat $RES)
+			rd r $RES
 			;;
 		*)
 			(sleep $(delay $round); dc_release "0:2" >/dev/null) &
-			r=$(write_errno 0 $DAX/dax$Z.0/uuid)
+			w_errno 0 $DAX/dax$Z.0/uuid; r=$ERRNO
 			wait
 			;;
 		esac

@@ -11,30 +11,31 @@ if ram_region_up $(static_memdev); then
 	R=$CXL/$REGION
 	DR=$R/dax_region${REGION#region}
 	D=$DAX/$DAXDEV
-	expect_eq "region mode" ram "$(cat $R/mode)"
-	expect_eq "region size: the whole RAM partition" "$(cat $CXL/$MEMDEV/ram/size)" "$(cat $R/size)"
-	expect_eq "region commit" 1 "$(cat $R/commit)"
-	expect_eq "region target0" "$EPDEC" "$(cat $R/target0)"
-	res=$(cat $R/resource)
+	expect_file "region mode" ram $R/mode
+	expect_file "region size: the whole RAM partition" "$(cat $CXL/$MEMDEV/ram/size)" $R/size
+	expect_file "region commit" 1 $R/commit
+	expect_file "region target0" "$EPDEC" $R/target0
+	rd res $R/resource
 	check "region resource is inside the CXL window" grep -q "^ *${res#0x}-.* : $REGION\$" /proc/iomem
 	check "the cxl_dax_region device is bound to cxl_dax_region" test -e $DR/driver
-	expect_eq "dax region size" "$(($(cat $CXL/$MEMDEV/ram/size)))" "$(cat $DR/dax_region/size)"
-	expect_eq "dax region align" 2097152 "$(cat $DR/dax_region/align)"
-	expect_eq "dax region available_size" 0 "$(cat $DR/dax_region/available_size)"
-	expect_eq "dax region id" "${REGION#region}" "$(cat $DR/dax_region/id)"
-	expect_eq "$DAXDEV size" 268435456 "$(cat $D/size)"
-	expect_eq "$DAXDEV resource" "$res" "$(cat $D/resource)"
-	expect_eq "$DAXDEV align" 2097152 "$(cat $D/align)"
-	expect_eq "$DAXDEV memmap_on_memory" 1 "$(cat $D/memmap_on_memory)"
+	expect_file "dax region size" "$(($(cat $CXL/$MEMDEV/ram/size)))" $DR/dax_region/size
+	expect_file "dax region align" 2097152 $DR/dax_region/align
+	expect_file "dax region available_size" 0 $DR/dax_region/available_size
+	expect_file "dax region id" "${REGION#region}" $DR/dax_region/id
+	expect_file "$DAXDEV size" 268435456 $D/size
+	expect_file "$DAXDEV resource" "$res" $D/resource
+	expect_file "$DAXDEV align" 2097152 $D/align
+	expect_file "$DAXDEV memmap_on_memory" 1 $D/memmap_on_memory
 	check "$DAXDEV has a mapping0" test -d $D/mapping0
 	expect_eq "$DAXDEV driver" kmem "$(basename "$(readlink -f $D/driver)")"
-	node=$(cat $D/target_node)
+	rd node $D/target_node
 	check "target_node $node is a NUMA node other than node 0" test "$node" -gt 0
 	total=$(sed -n 's/^Node [0-9]* MemTotal: *\([0-9]*\) kB/\1/p' /sys/devices/system/node/node$node/meminfo 2>/dev/null)
 	expect_eq "node$node holds the region's 256 MiB" 262144 "$total"
 	online=0
 	for m in /sys/devices/system/node/node$node/memory*; do
-		[ "$(cat $m/state)" = online ] && online=$((online + 1))
+		rd st $m/state
+		[ "$st" = online ] && online=$((online + 1))
 	done
 	expect_eq "all memory blocks of node$node online" "$(ls -d /sys/devices/system/node/node$node/memory* | wc -l)" "$online"
 	check "node$node has memory blocks" test "$online" -gt 0
@@ -90,7 +91,7 @@ if ram_region_up $(static_memdev); then
 
 	# A second cycle: the same HPA comes back, so none was lost.
 	if ram_region_up $(static_memdev); then
-		expect_eq "second cycle gets the same HPA" "$res" "$(cat $CXL/$REGION/resource)"
+		expect_file "second cycle gets the same HPA" "$res" $CXL/$REGION/resource
 		ram_region_down
 	fi
 fi

@@ -22,11 +22,11 @@ hb=$(basename "$(readlink -f $CXL/$EP/..)")
 obs_file switch_decoder.region $CXL/$hb/decoder${hb#port}.0/region
 
 # The naming protocol: only the offered name creates, once.
-name=$(cat $C)
+rd name $C
 obs offered_first "${name%%[0-9]*}"
 expect_errno EINVAL bogus $C
 expect_errno EBUSY region999 $C
-expect_eq "create_ram_region still offers $name" "$name" "$(cat $C)"
+expect_file "create_ram_region still offers $name" "$name" $C
 sysfs_write "$name" $C
 R=$CXL/$name
 check "$name exists" test -d $R
@@ -39,8 +39,8 @@ for a in mode uuid commit interleave_ways interleave_granularity resource size l
 done
 obs new.files "$(ls $R | grep -v -e '^power$' -e '^subsystem$' -e '^uevent$' | tr '\n' ' ')"
 obs new.uuid_mode "$(ls -l $R/uuid | cut -c1-10)"
-expect_eq "$name mode" ram "$(cat $R/mode)"
-expect_eq "$name resource without HPA" 0xffffffffffffffff "$(cat $R/resource)"
+expect_file "$name mode" ram $R/mode
+expect_file "$name resource without HPA" 0xffffffffffffffff $R/resource
 check "no targetN before interleave_ways" test ! -e $R/target0
 
 # Interleave: value checks, then the targetN files follow the ways.
@@ -78,7 +78,7 @@ expect_errno EBUSY 512 $R/interleave_granularity
 expect_errno ENXIO 1 $R/commit $R/size
 sysfs_write 0 $R/commit
 sysfs_write 0 $R/size
-expect_eq "$name resource after size 0" 0xffffffffffffffff "$(cat $R/resource)"
+expect_file "$name resource after size 0" 0xffffffffffffffff $R/resource
 check "$name left /proc/iomem" sh -c "! grep -q ' : $name\$' /proc/iomem"
 sysfs_write 1 $R/interleave_ways
 sysfs_write 0x10000000 $R/size
@@ -90,13 +90,13 @@ expect_errno EINVAL bogus $CXL/$RD/delete_region
 sysfs_write "$name" $CXL/$RD/delete_region
 check "$name is gone" test ! -e $R
 expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
-expect_eq "create_ram_region offers $name again" "$name" "$(cat $C)"
+expect_file "create_ram_region offers $name again" "$name" $C
 
 # Two regions at once, ids in order, deleted out of order.
 n1=$(cat $C); sysfs_write "$n1" $C
 n2=$(cat $C); sysfs_write "$n2" $C
 check "$n1 and $n2 both exist" test -d $CXL/$n1 -a -d $CXL/$n2
 sysfs_write "$n1" $CXL/$RD/delete_region
-expect_eq "the lower id is offered again" "$n1" "$(cat $C)"
+expect_file "the lower id is offered again" "$n1" $C
 sysfs_write "$n2" $CXL/$RD/delete_region
 check "both are gone" test ! -e $CXL/$n1 -a ! -e $CXL/$n2

@@ -12,7 +12,7 @@ C=$CXL/$RD/create_ram_region
 iomem0=$(iomem_cxl)
 
 check "cxl_region is loaded" grep -q '^cxl_region ' /proc/modules
-name=$(cat $C)
+rd name $C
 sysfs_write "$name" $C
 sysfs_write 1 $CXL/$name/interleave_ways
 sysfs_write 4096 $CXL/$name/interleave_granularity
@@ -31,7 +31,7 @@ wait_gone /sys/bus/cxl/drivers/cxl_region
 r=$(insmod $MODDIR/cxl_region.ko 2>&1) && ok "insmod cxl_region" || not_ok "insmod cxl_region: $r"
 check "create_ram_region is back" test -e $C
 check "endpoint decoder region attribute is back" test -e $CXL/$ep/decoder${ep#endpoint}.0/region
-expect_eq "the released id is offered again" "$name" "$(cat $C)"
+expect_file "the released id is offered again" "$name" $C
 sysfs_write "$name" $C
 sysfs_write "$name" $CXL/$RD/delete_region
 check "$name is gone again" test ! -e $CXL/$name
@@ -40,7 +40,7 @@ check "$name is gone again" test ! -e $CXL/$name
 # all down (dax region, decoders reset, targets detached, HPA returned), as delete_region would.
 if ram_region_up $(static_memdev); then
 	dax_offline $DAXDEV
-	expect_eq "$EPDEC is committed" 1 "$(cat $CXL/$EP/decoders_committed)"
+	expect_file "$EPDEC is committed" 1 $CXL/$EP/decoders_committed
 	reload_cxl_region
 	sysfs_write 0 $CXL/$EPDEC/dpa_size
 	ram_region_up $(static_memdev) && ok "a region works after the reload"

@@ -19,13 +19,14 @@ check "root decoder free HPA is known ($free0)" test -n "$free0"
 # empty_churn SECONDS: create and delete empty regions until the time is up; prints the count.
 empty_churn() {
 	local end n=0 name r
-	end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		name=$(cat $CXL/$RD/create_ram_region)
-		r=$(write_errno "$name" $CXL/$RD/create_ram_region)
+	now_set
+	end=$((NOW_S + $1))
+	while now_set && [ $NOW_S -lt "$end" ]; do
+		rd name $CXL/$RD/create_ram_region
+		w_errno "$name" $CXL/$RD/create_ram_region; r=$ERRNO
 		case "$r" in
 		OK)
-			r=$(write_errno "$name" $CXL/$RD/delete_region)
+			w_errno "$name" $CXL/$RD/delete_region; r=$ERRNO
 			[ "$r" = OK ] || { echo "delete_region $name: $r"; return 1; }
 			n=$((n + 1))
 			;;
@@ -39,8 +40,9 @@ empty_churn() {
 # region_cycles SECONDS: full region cycles until the time is up; prints the count.
 region_cycles() {
 	local end n=0
-	end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -lt "$end" ]; do
+	now_set
+	end=$((NOW_S + $1))
+	while now_set && [ $NOW_S -lt "$end" ]; do
 		ram_region_up $(static_memdev) >/tmp/stress-cycle.log && ram_region_down >>/tmp/stress-cycle.log
 		if grep -q '^not ok' /tmp/stress-cycle.log; then cat /tmp/stress-cycle.log; return 1; fi
 		n=$((n + 1))

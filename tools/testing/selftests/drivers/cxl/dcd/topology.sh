@@ -9,7 +9,7 @@ need_static
 
 check "root0 exists" test -d $CXL/root0
 rd=$(root_decoder) && ok "a root decoder can create RAM regions ($rd)" || not_ok "no root decoder with create_ram_region"
-expect_eq "$rd cap_ram" 1 "$(cat $CXL/$rd/cap_ram 2>/dev/null)"
+expect_file "$rd cap_ram" 1 $CXL/$rd/cap_ram
 obs_file root_decoder.cap_ram $CXL/$rd/cap_ram
 obs_file root_decoder.cap_pmem $CXL/$rd/cap_pmem
 obs_file root_decoder.interleave_ways $CXL/$rd/interleave_ways
@@ -33,10 +33,10 @@ obs_file static.ram_size $CXL/$vmem/ram/size
 # resource (0x1) as the DC-only device's RAM size; with patches/0004 partition 0 is dynamic_ram_1
 # and the RAM size is 0.
 if [ "$KERNEL" = project ]; then
-	expect_eq "DCD memdev ram/size (no static RAM)" 0x0 "$(cat $CXL/$dcd/ram/size)"
+	expect_file "DCD memdev ram/size (no static RAM)" 0x0 $CXL/$dcd/ram/size
 	[ ! -e /etc/cxlvm/memdevs ] || expect_eq "DCD memdev dynamic_ram_1/size" 0x20000000 "$(cat $CXL/$dcd/dynamic_ram_1/size)"
 else
-	expect_eq "DCD memdev ram/size (stock quirk)" 0x1 "$(cat $CXL/$dcd/ram/size)"
+	expect_file "DCD memdev ram/size (stock quirk)" 0x1 $CXL/$dcd/ram/size
 	check "no dynamic_ram_1 directory on the stock kernel" test ! -e $CXL/$dcd/dynamic_ram_1
 fi
 obs_file static.payload_max $CXL/$vmem/payload_max
