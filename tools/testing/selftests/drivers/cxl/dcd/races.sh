@@ -30,6 +30,10 @@ dax_autoprobe 0
 # delay ROUND: 0 to 0.3 s, a different one each round (a write from a forked shell takes tens of
 # ms under TCG, a whole attach-commit-bind a few hundred).
 delay() { set -- $1 0 0.05 0.15 0.3 0.01 0.1 0.2; shift $(( ($1 - 1) % 7 + 1 )); echo $1; }
+# lead ROUND: how long the attach side of the memdev race waits before its writes, a different
+# one each round. Its writes take no fork, so without it they would all be done before the
+# unbind lands (started in a forked shell); with it the unbind also lands before and during them.
+lead() { set -- $1 0.15 0 0.1 0 0.3 0.05 0.2; shift $(( ($1 - 1) % 7 + 1 )); echo $1; }
 
 # lap NAME: how long the race since the last lap took (diagnostic).
 t_lap=$(now_ms)
@@ -71,12 +75,14 @@ fresh() {
 
 # ---- cxl_mem unbind/rebind against attach, commit and bind
 race_memdev() {
-	local mode=$1 memdev=$2 round=1 outcomes= r m
+	local mode=$1 memdev=$2 round=1 outcomes= r m l
 	while [ $round -le $rounds ]; do
 		use $mode $memdev && s_sized || { not_ok "memdev race, $mode: set-up of round $round"; return; }
 		m=$MEMDEV
+		l=$(lead $round)
 		(sleep $(delay $round); echo $m >/sys/bus/cxl/drivers/cxl_mem/unbind; sleep 0.1
 			echo $m >/sys/bus/cxl/drivers/cxl_mem/bind) 2>/dev/null &
+		[ "$l" = 0 ] || sleep $l
 		w_errno $EPDEC $CXL/$REGION/target0; r=$ERRNO
 		[ "$r" != OK ] || { w_errno 1 $CXL/$REGION/commit; r=$ERRNO; }
 		[ "$r" != OK ] || { w_errno $REGION /sys/bus/cxl/drivers/cxl_region/bind; r=$ERRNO; }
