@@ -314,6 +314,7 @@ memdev_by_serial() {
 # memdevs_where PARTITION MIN [NOPARTITION]: the memdevs, in serial order, whose PARTITION (ram,
 # dynamic_ram_1) holds at least MIN bytes and, with NOPARTITION, whose NOPARTITION holds none.
 memdevs_where() {
+	local m
 	pick_memdevs "$@"
 	for m in $MEMDEVS; do echo $m; done
 }
