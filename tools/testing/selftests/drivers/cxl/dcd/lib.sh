@@ -213,12 +213,6 @@ errno_set() {
 	esac
 }
 
-# errno_of MESSAGE: errno_set, printed.
-errno_of() {
-	errno_set "$1"
-	echo "$ERRNO"
-}
-
 # w_errno VALUE FILE: write VALUE to FILE (in this shell, one write); ERRNO = OK or the errno
 # name of the failure. The shell's message goes through a file of this process's own (the
 # stress and race tests write from several shells at once, and $$ is the same in all of them).
@@ -289,17 +283,21 @@ klog_mark() {
 	echo "$KLOG_MARK" >/dev/kmsg
 }
 
-# klog_since MARK: the kernel log after MARK; status 1, and nothing printed, when MARK has already
-# left the buffer (what came after it cannot be known whole).
-klog_since() { dmesg | awk -v m="$1" 'f { print; next } index($0, m) { f = 1 } END { exit !f }'; }
+# klog_since MARK [PATTERNS]: the kernel log after MARK (with PATTERNS, a file of fixed strings
+# one per line, only the lines holding one of them); status 1, and nothing printed, when MARK has
+# already left the buffer (what came after it cannot be known whole).
+klog_since() {
+	dmesg | awk -v m="$1" -v pf="${2:-}" '
+		BEGIN { if (pf != "") while ((getline l < pf) > 0) if (l != "") pat[++n] = l }
+		f { if (!n) { print; next } for (i = 1; i <= n; i++) if (index($0, pat[i])) { print; break }; next }
+		index($0, m) { f = 1 }
+		END { exit !f }'
+}
 
 # reports_since MARK: the kernel log's lockdep, KASAN, WARN, BUG, ... reports after MARK (the list
 # scripts/cxl-vm fails a run on: kernel-reports), or a line saying that the log since MARK is lost.
 reports_since() {
-	dmesg | awk -v m="$1" 'NR == FNR { if ($0 != "") pat[++n] = $0; next }
-		f { for (i = 1; i <= n; i++) if (index($0, pat[i])) { print; break }; next }
-		index($0, m) { f = 1 }
-		END { if (!f) print "the kernel log since the mark was overwritten: not checked" }' "$KSFT_DIR/kernel-reports" -
+	klog_since "$1" "$KSFT_DIR/kernel-reports" || echo "the kernel log since the mark was overwritten: not checked"
 }
 
 # memdev_by_serial SERIAL: the memX with that serial (numbering varies by boot). For scripts of
