@@ -27,5 +27,7 @@ void rcxl_register_notifiers(struct notifier_block *node_nb,
 			     struct notifier_block *adist_nb);
 void rcxl_unregister_notifiers(struct notifier_block *node_nb,
 			       struct notifier_block *adist_nb);
+void rcxl_trace_dc_extent(const struct device *memdev, int region, u8 record, u64 dpa,
+			  u64 length, const u8 *tag, u16 seq, const char *what, const char *why);
 
 #endif /* __RCXL_GLUE_H__ */

@@ -11,9 +11,15 @@
 //! - extents arrive as records chained by the More flag and are judged only once the chain closes;
 //!   a chain holds at most [`MAX_PENDING`] extents and is dropped after [`CHAIN_TIMEOUT_MS`];
 //! - an untagged extent is a group of its own; the extents of one tag are one group, accepted
-//!   whole or not at all, placed in shared-sequence order (arrival order when unshared);
-//! - each extent lies inside the DC partition and the region's DPA range, is aligned to the DC
-//!   block size, does not overflow and overlaps nothing accepted; a tag is unique across regions;
+//!   whole or not at all, and lie in one region. In a partition that is not shareable (every
+//!   partition the core knows of today: it does not read the CDAT shareable flag) the shared
+//!   sequence is reserved: a non-zero one refuses its group, and the members are placed in
+//!   arrival order. In a shareable one every extent is tagged and the sequence numbers of a group
+//!   are exactly `0..n`, its placement order. Either way the host numbers the members `0..n` in
+//!   placement order ([`Verdicts::seq`]): the numbers the dax side claims a group by;
+//! - each extent lies inside the DC partition and the DPA range of one of the device's committed
+//!   DC regions (the one that takes it), is aligned to the DC block size, does not overflow and
+//!   overlaps nothing accepted; a tag is unique across regions;
 //! - the response lists exactly the accepted extents, and is sent even when it lists none.
 
 /// `ca95afa7-f183-4018-8c2f-95268e101a2a`, the Dynamic Capacity event record UUID, as stored in a
@@ -84,6 +90,17 @@ impl EventKind {
             2 => Self::ForcedRelease,
             3 => Self::RegionConfigUpdated,
             v => Self::Other(v),
+        }
+    }
+
+    /// The record's event type byte.
+    pub(crate) fn raw(self) -> u8 {
+        match self {
+            Self::AddCapacity => 0,
+            Self::ReleaseCapacity => 1,
+            Self::ForcedRelease => 2,
+            Self::RegionConfigUpdated => 3,
+            Self::Other(v) => v,
         }
     }
 
@@ -213,6 +230,15 @@ pub(crate) struct Window {
     pub(crate) dpa_end: u64,
     /// The DC block size (a power of two).
     pub(crate) block: u64,
+    /// The partition is shareable: tagged extents only, shared sequence numbers `0..n`.
+    pub(crate) shareable: bool,
+}
+
+impl Window {
+    /// Whether DPA `dpa` lies in the region's DPA range.
+    pub(crate) fn holds(&self, dpa: u64) -> bool {
+        self.dpa_start <= dpa && dpa < self.dpa_end
+    }
 }
 
 /// Why an extent is not accepted.
@@ -236,6 +262,10 @@ pub(crate) enum Reject {
     TagInUse,
     /// The tag group's shared sequence numbers are not `0..n` (a gap or a collision).
     Sequence,
+    /// A shared sequence number in a partition that is not shareable.
+    SharedSeq,
+    /// An untagged extent in a shareable partition.
+    Untagged,
     /// Beyond `MAX_PENDING` extents in one chain.
     TooMany,
     /// Another extent of its tag group was rejected.
@@ -245,18 +275,27 @@ pub(crate) enum Reject {
 impl Reject {
     /// The reason, for the kernel log.
     pub(crate) fn as_str(self) -> &'static str {
+        self.as_cstr().to_str().unwrap_or("")
+    }
+
+    /// The reason, for a trace event.
+    pub(crate) fn as_cstr(self) -> &'static core::ffi::CStr {
         match self {
-            Self::Empty => "empty",
-            Self::Overflow => "start + length overflows",
-            Self::Partition => "not the region's partition",
-            Self::OutsidePartition => "outside the DC partition",
-            Self::OutsideRegion => "outside the region",
-            Self::Misaligned => "not aligned to the DC block size",
-            Self::Overlap => "overlaps an accepted extent",
-            Self::TagInUse => "tag already in use",
-            Self::Sequence => "shared sequence not 0..n",
-            Self::TooMany => "too many pending extents",
-            Self::Group => "another extent of its tag group was rejected",
+            Self::Empty => c"empty",
+            Self::Overflow => c"start + length overflows",
+            Self::Partition => c"not the region's partition",
+            Self::OutsidePartition => c"outside the DC partition",
+            Self::OutsideRegion => c"outside the region",
+            Self::Misaligned => c"not aligned to the DC block size",
+            Self::Overlap => c"overlaps an accepted extent",
+            Self::TagInUse => c"tag already in use",
+            Self::Sequence => c"shared sequence not 0..n",
+            Self::SharedSeq => c"shared sequence in a partition that is not shareable",
+            Self::Untagged => c"untagged in a shareable partition",
+            Self::TooMany => c"too many pending extents",
+            Self::Group => {
+                c"another extent of its tag group was rejected, or lies in another region"
+            }
         }
     }
 }
@@ -388,10 +427,13 @@ impl Pending {
     }
 }
 
-/// The verdict on each extent of a closed chain, and the order of the accepted ones.
+/// The verdict on each extent of a closed chain, the order of the accepted ones, and for each
+/// accepted one its region (an index into the windows judged against) and its place in its group.
 pub(crate) struct Verdicts {
     verdict: [Result<(), Reject>; MAX_PENDING],
     order: [u8; MAX_PENDING],
+    window: [u8; MAX_PENDING],
+    seq: [u16; MAX_PENDING],
     accepted: usize,
     len: usize,
 }
@@ -416,16 +458,35 @@ impl Verdicts {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
+
+    /// The window (region) the accepted `i`-th extent goes to.
+    pub(crate) fn window(&self, i: usize) -> usize {
+        usize::from(self.window[i])
+    }
+
+    /// The place of the accepted `i`-th extent in its group, `0..n` (0 for an untagged one).
+    pub(crate) fn seq(&self, i: usize) -> u16 {
+        self.seq[i]
+    }
 }
 
-/// Judges a closed chain against `w` and the accepted extents: each extent on its own, then each
-/// tag group as a whole, in the order the groups first appear.
-pub(crate) fn judge(p: &Pending, w: &Window, acc: &impl Accepted) -> Verdicts {
+/// The window of `windows` whose DPA range holds `dpa`.
+pub(crate) fn window_of(windows: &[Window], dpa: u64) -> Option<usize> {
+    windows.iter().position(|w| w.holds(dpa))
+}
+
+/// Judges a closed chain against the device's committed DC regions (`windows`, one per region)
+/// and the accepted extents: each extent on its own, then each tag group as a whole, in the order
+/// the groups first appear. A group goes to the region that holds its first member; a member
+/// outside that region refuses the group.
+pub(crate) fn judge(p: &Pending, windows: &[Window], acc: &impl Accepted) -> Verdicts {
     let ext = p.extents();
     let n = ext.len();
     let mut v = Verdicts {
         verdict: [Ok(()); MAX_PENDING],
         order: [0; MAX_PENDING],
+        window: [0; MAX_PENDING],
+        seq: [0; MAX_PENDING],
         accepted: 0,
         len: n,
     };
@@ -445,34 +506,48 @@ pub(crate) fn judge(p: &Pending, w: &Window, acc: &impl Accepted) -> Verdicts {
             }
         }
         let group = &mut group[..g];
-        // Placement order: by shared sequence, stable (insertion sort: n is small, no alloc).
-        for k in 1..group.len() {
-            let mut j = k;
-            while j > 0 && ext[usize::from(group[j - 1])].seq > ext[usize::from(group[j])].seq {
-                group.swap(j - 1, j);
-                j -= 1;
-            }
-        }
+        // Its region; without one, the first region says why (or there is none).
+        let wi = window_of(windows, ext[first].start);
+        let w = wi
+            .or((!windows.is_empty()).then_some(0))
+            .map(|k| &windows[k]);
+        let shareable = wi.is_some_and(|k| windows[k].shareable);
         let mut failed = None;
-        if ext[first].tagged() && acc.tag_in_use(&ext[first].tag) {
+        if w.is_none() {
+            failed = Some(Reject::OutsideRegion);
+        }
+        if failed.is_none() && ext[first].tagged() && acc.tag_in_use(&ext[first].tag) {
             failed = Some(Reject::TagInUse);
         }
-        let shared = group.iter().any(|&i| ext[usize::from(i)].seq != 0);
-        if failed.is_none()
-            && shared
-            && group
+        if failed.is_none() && shareable {
+            // Placement order: by shared sequence, stable (insertion sort: n is small, no alloc),
+            // which must then be exactly 0..n.
+            for k in 1..group.len() {
+                let mut j = k;
+                while j > 0 && ext[usize::from(group[j - 1])].seq > ext[usize::from(group[j])].seq {
+                    group.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
+            if !ext[first].tagged() {
+                failed = Some(Reject::Untagged);
+            } else if group
                 .iter()
                 .enumerate()
                 .any(|(k, &i)| usize::from(ext[usize::from(i)].seq) != k)
-        {
-            failed = Some(Reject::Sequence);
+            {
+                failed = Some(Reject::Sequence);
+            }
+        } else if failed.is_none() && group.iter().any(|&i| ext[usize::from(i)].seq != 0) {
+            failed = Some(Reject::SharedSeq);
         }
         for k in 0..group.len() {
             let i = usize::from(group[k]);
             let e = &ext[i];
-            let r = match failed {
-                Some(reason) => Err(reason),
-                None => check_extent(e, p.partitions()[i], w).and_then(|()| {
+            let r = match (failed, w) {
+                (Some(reason), _) => Err(reason),
+                (None, None) => Err(Reject::OutsideRegion),
+                (None, Some(w)) => check_extent(e, p.partitions()[i], w).and_then(|()| {
                     // end() is Some: check_extent() refused an overflow.
                     let end = e.end().unwrap_or(u64::MAX);
                     // Accepted groups, and the members of this one placed before it.
@@ -502,9 +577,12 @@ pub(crate) fn judge(p: &Pending, w: &Window, acc: &impl Accepted) -> Verdicts {
                 }
             }
         } else {
-            for &i in group.iter() {
+            for (k, &i) in group.iter().enumerate() {
                 v.order[v.accepted] = i;
                 v.accepted += 1;
+                // `wi` is Some: `w` was, or the group failed.
+                v.window[usize::from(i)] = wi.unwrap_or(0) as u8;
+                v.seq[usize::from(i)] = k as u16;
             }
         }
     }
@@ -699,7 +777,11 @@ pub(crate) fn check_listed(
         if e.tagged() && acc.tag_in_use(&e.tag) {
             return Err(Reject::TagInUse);
         }
-        Ok(())
+        match (w.shareable, e.tagged(), e.seq) {
+            (true, false, _) => Err(Reject::Untagged),
+            (false, _, s) if s != 0 => Err(Reject::SharedSeq),
+            _ => Ok(()),
+        }
     }))
 }
 
@@ -716,6 +798,18 @@ pub(crate) mod tests {
         dpa_start: 0x1000_0000,
         dpa_end: 0x2000_0000,
         block: 2 * MIB,
+        shareable: false,
+    };
+    /// A second region of the same device, over the upper half of the partition.
+    const W2: Window = Window {
+        dpa_start: 0x2000_0000,
+        dpa_end: 0x3000_0000,
+        ..W
+    };
+    /// `W` in a shareable partition.
+    const WS: Window = Window {
+        shareable: true,
+        ..W
     };
 
     /// A record as the device writes it.
@@ -767,8 +861,13 @@ pub(crate) mod tests {
         }
     }
 
-    /// Pushes `extents` as one chain (More on all but the last) and judges it.
+    /// Pushes `extents` as one chain (More on all but the last) and judges it against `W`.
     fn chain(extents: &[Extent], st: &State) -> (Pending, Verdicts) {
+        chain_in(extents, &[W], st)
+    }
+
+    /// `chain` against the regions `windows`.
+    fn chain_in(extents: &[Extent], windows: &[Window], st: &State) -> (Pending, Verdicts) {
         let mut p = Pending::new();
         for (k, e) in extents.iter().enumerate() {
             let more = k + 1 < extents.len();
@@ -776,7 +875,7 @@ pub(crate) mod tests {
             let c = p.push(&r, 0);
             assert_eq!(c, if more { Chain::Open } else { Chain::Closed });
         }
-        let v = judge(&p, &W, st);
+        let v = judge(&p, windows, st);
         (p, v)
     }
 
@@ -839,6 +938,44 @@ pub(crate) mod tests {
         }
         assert_eq!(v.get(cases.len()), Ok(()));
         assert_eq!(v.accepted_count(), 1);
+    }
+
+    #[test]
+    fn each_extent_goes_to_the_region_that_holds_it() {
+        let (_, v) = chain_in(
+            &[
+                ext(0x2040_0000, 2 * MIB),
+                ext(0x1000_0000, 4 * MIB),
+                ext(0x3000_0000, 2 * MIB),
+            ],
+            &[W, W2],
+            &State::default(),
+        );
+        assert_eq!(v.get(0), Ok(()));
+        assert_eq!(v.window(0), 1);
+        assert_eq!(v.get(1), Ok(()));
+        assert_eq!(v.window(1), 0);
+        assert_eq!(v.get(2), Err(Reject::OutsidePartition));
+        // No region at all: nothing is accepted.
+        let (_, v) = chain_in(&[ext(0x1000_0000, 2 * MIB)], &[], &State::default());
+        assert_eq!(v.get(0), Err(Reject::OutsideRegion));
+        // An extent that straddles two regions belongs to neither.
+        let (_, v) = chain_in(&[ext(0x1ff0_0000, 2 * MIB)], &[W, W2], &State::default());
+        assert_eq!(v.get(0), Err(Reject::OutsideRegion));
+    }
+
+    #[test]
+    fn a_tag_group_lies_in_one_region() {
+        let (_, v) = chain_in(
+            &[
+                tagged(0x1000_0000, 2 * MIB, 5, 0),
+                tagged(0x2000_0000, 2 * MIB, 5, 0),
+            ],
+            &[W, W2],
+            &State::default(),
+        );
+        assert_eq!(v.get(0), Err(Reject::Group));
+        assert_eq!(v.get(1), Err(Reject::OutsideRegion));
     }
 
     #[test]
@@ -997,29 +1134,58 @@ pub(crate) mod tests {
         use super::*;
 
         #[test]
-        fn a_tag_group_is_accepted_whole_in_sequence_order() {
-            let (_, v) = chain(
+        fn a_shareable_tag_group_is_accepted_whole_in_sequence_order() {
+            let (_, v) = chain_in(
                 &[
                     tagged(0x1040_0000, 2 * MIB, 5, 2),
-                    ext(0x1100_0000, 2 * MIB),
+                    tagged(0x1100_0000, 2 * MIB, 6, 0),
                     tagged(0x1000_0000, 2 * MIB, 5, 0),
                     tagged(0x1020_0000, 2 * MIB, 5, 1),
                 ],
+                &[WS],
                 &State::default(),
             );
             assert_eq!(v.accepted().collect::<Vec<_>>(), [2, 3, 0, 1]);
+            assert_eq!([v.seq(2), v.seq(3), v.seq(0), v.seq(1)], [0, 1, 2, 0]);
         }
 
         #[test]
-        fn unshared_tag_groups_keep_arrival_order() {
+        fn an_untagged_extent_in_a_shareable_partition_is_refused() {
+            let (_, v) = chain_in(&[ext(0x1000_0000, 2 * MIB)], &[WS], &State::default());
+            assert_eq!(v.get(0), Err(Reject::Untagged));
+        }
+
+        /// The upstream rule (v11): outside a shareable partition the sequence is reserved, and
+        /// a group of one tag is placed in arrival order and numbered by the host, so that the
+        /// dax side, which claims a group only as `0..n`, can claim it. Before, a tag group whose
+        /// extents all carried 0 was accepted here and refused by the claim.
+        #[test]
+        fn an_unshared_tag_group_is_numbered_in_arrival_order() {
             let (_, v) = chain(
                 &[
                     tagged(0x1040_0000, 2 * MIB, 5, 0),
                     tagged(0x1000_0000, 2 * MIB, 5, 0),
+                    tagged(0x1080_0000, 2 * MIB, 5, 0),
                 ],
                 &State::default(),
             );
-            assert_eq!(v.accepted().collect::<Vec<_>>(), [0, 1]);
+            assert_eq!(v.accepted().collect::<Vec<_>>(), [0, 1, 2]);
+            assert_eq!([v.seq(0), v.seq(1), v.seq(2)], [0, 1, 2]);
+        }
+
+        #[test]
+        fn a_shared_sequence_outside_a_shareable_partition_refuses_the_group() {
+            let (_, v) = chain(
+                &[
+                    tagged(0x1000_0000, 2 * MIB, 5, 0),
+                    tagged(0x1020_0000, 2 * MIB, 5, 1),
+                    ext(0x1100_0000, 2 * MIB),
+                ],
+                &State::default(),
+            );
+            assert_eq!(v.get(0), Err(Reject::SharedSeq));
+            assert_eq!(v.get(1), Err(Reject::SharedSeq));
+            assert_eq!(v.get(2), Ok(()));
         }
 
         #[test]
@@ -1040,12 +1206,13 @@ pub(crate) mod tests {
 
         #[test]
         fn sequence_gaps_and_collisions_reject_the_group() {
-            for seqs in [[0u16, 2], [1, 1], [1, 2]] {
-                let (_, v) = chain(
+            for seqs in [[0u16, 2], [1, 1], [1, 2], [0, 0]] {
+                let (_, v) = chain_in(
                     &[
                         tagged(0x1000_0000, 2 * MIB, 5, seqs[0]),
                         tagged(0x1020_0000, 2 * MIB, 5, seqs[1]),
                     ],
+                    &[WS],
                     &State::default(),
                 );
                 assert_eq!(v.get(0), Err(Reject::Sequence), "{seqs:?}");
@@ -1232,6 +1399,17 @@ pub(crate) mod tests {
             Some(Err(Reject::TagInUse)),
             "another region's tag"
         );
-        assert_eq!(take(tagged(0x1000_0000, 2 * MIB, 3, 1)), Some(Ok(())));
+        assert_eq!(take(tagged(0x1000_0000, 2 * MIB, 3, 0)), Some(Ok(())));
+        assert_eq!(
+            take(tagged(0x1000_0000, 2 * MIB, 3, 1)),
+            Some(Err(Reject::SharedSeq)),
+            "a sequence outside a shareable partition"
+        );
+        let shared = |e: Extent| check_listed(&e, &WS, &st);
+        assert_eq!(shared(tagged(0x1000_0000, 2 * MIB, 3, 1)), Some(Ok(())));
+        assert_eq!(
+            shared(ext(0x1000_0000, 2 * MIB)),
+            Some(Err(Reject::Untagged))
+        );
     }
 }

@@ -26,4 +26,15 @@ extern "C" {
         node_nb: *mut bindings::notifier_block,
         adist_nb: *mut bindings::notifier_block,
     );
+    pub(crate) fn rcxl_trace_dc_extent(
+        memdev: *const c_void,
+        region: c_int,
+        record: u8,
+        dpa: u64,
+        length: u64,
+        tag: *const u8,
+        seq: u16,
+        what: *const kernel::ffi::c_char,
+        why: *const kernel::ffi::c_char,
+    );
 }

@@ -21,7 +21,7 @@ use super::cxl_bindings as c;
 use super::extent_dev::ExtentDev;
 use super::region::{Region, RootDecoder};
 use super::sysfs::Group;
-use super::topology::{EndpointDecoder, MemdevState};
+use super::topology::{EndpointDecoder, Memdev, MemdevState};
 use core::{marker::PhantomData, ptr};
 use kernel::{
     bindings,
@@ -67,6 +67,10 @@ pub(crate) trait Provider: 'static {
     /// No more Dynamic Capacity events will come: end what is in flight (timers, open chains).
     /// The state stays reachable through [`dc_state`] until this returns.
     fn dc_shutdown(dc: &Mutex<Self::Dc>);
+
+    /// The memdev `md` lost its device state (`cxl_memdev_unregister()`, after its events
+    /// stopped): what the state keeps of it goes.
+    fn dc_memdev_gone(dc: &Mutex<Self::Dc>, md: &Memdev);
 }
 
 /// The device types of the provider's devices and the count of those not yet released.
@@ -269,6 +273,7 @@ impl<P: Provider> Registration<P> {
             (*ops).decoder_detach = Some(decoder_detach::<P>);
             (*ops).kill_regions = Some(kill_regions::<P>);
             (*ops).dc_event = Some(dc_event::<P>);
+            (*ops).memdev_shutdown = Some(memdev_shutdown::<P>);
             (*reg.nb.get()).notifier_call = Some(bus_notify::<P>);
         }
         CURRENT.store(ptr::from_ref(&reg.types) as usize, Release);
@@ -348,6 +353,19 @@ unsafe extern "C" fn dc_event<P: Provider>(
     let record =
         unsafe { core::slice::from_raw_parts(rec.cast::<u8>(), super::extent::RECORD_LEN) };
     P::dc_event(dc, mds, record);
+}
+
+/// `cxl_region_memdev_shutdown()`: a memdev lost its device state.
+///
+/// # Safety
+///
+/// Called by the core, while the ops are registered, with a live memdev.
+unsafe extern "C" fn memdev_shutdown<P: Provider>(cxlmd: *mut c::cxl_memdev) {
+    // SAFETY: The core passes a live memdev; its device is embedded as `dev`.
+    let md = unsafe { Memdev::from_dev((&raw mut (*cxlmd).dev).cast()) };
+    if let Some(dc) = dc_state::<P, _>(md) {
+        P::dc_memdev_gone(dc, md);
+    }
 }
 
 #[pinned_drop]

@@ -737,19 +737,7 @@ impl Region {
 
     /// Whether part of the HPA range is already System RAM (`walk_iomem_res_desc()`).
     pub(crate) fn overlaps_system_ram(&self, hpa: Range) -> bool {
-        // SAFETY: Only walks the resource tree; the callback returns 1 at the first match.
-        unsafe {
-            bindings::walk_iomem_res_desc(
-                // CAST: Small constants of `ioport.h` (the flags fit 32 bits).
-                bindings::IORES_DESC_NONE as kernel::ffi::c_ulong,
-                (bindings::IORESOURCE_SYSTEM_RAM | bindings::IORESOURCE_BUSY)
-                    as kernel::ffi::c_ulong,
-                hpa.start,
-                hpa.end,
-                ptr::null_mut(),
-                Some(found_one),
-            ) > 0
-        }
+        system_ram_in(hpa)
     }
 
     fn dev(&self) -> *mut bindings::device {
@@ -977,6 +965,23 @@ unsafe impl AlwaysRefCounted for Region {
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: The caller owns a count on the live region.
         unsafe { bindings::put_device(obj.as_ref().dev()) };
+    }
+}
+
+/// Whether any System RAM (a busy `IORESOURCE_SYSTEM_RAM` resource: memory added to the kernel,
+/// online or not) lies in `hpa`.
+pub(crate) fn system_ram_in(hpa: Range) -> bool {
+    // SAFETY: Only walks the resource tree; the callback returns 1 at the first match.
+    unsafe {
+        bindings::walk_iomem_res_desc(
+            // CAST: Small constants of `ioport.h` (the flags fit 32 bits).
+            bindings::IORES_DESC_NONE as kernel::ffi::c_ulong,
+            (bindings::IORESOURCE_SYSTEM_RAM | bindings::IORESOURCE_BUSY) as kernel::ffi::c_ulong,
+            hpa.start,
+            hpa.end,
+            ptr::null_mut(),
+            Some(found_one),
+        ) > 0
     }
 }
 

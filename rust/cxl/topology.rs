@@ -20,7 +20,7 @@ use core::ptr::{self, NonNull};
 use kernel::{
     bindings,
     error::to_result,
-    ffi::{c_int, c_void},
+    ffi::c_void,
     prelude::*,
     str::CStr,
     sync::aref::{ARef, AlwaysRefCounted},
@@ -150,6 +150,13 @@ macro_rules! as_device {
 as_device!(Port, dev);
 as_device!(EndpointDecoder, cxld.dev);
 as_device!(PortDecoder, dev);
+as_device!(Memdev, dev);
+
+// SAFETY: A memdev is reference-counted with atomics; its fields are read under the locks the
+// accessors name, or are constant.
+unsafe impl Send for Memdev {}
+// SAFETY: As for `Send`.
+unsafe impl Sync for Memdev {}
 
 /// Interleave capabilities of a port's HDM decoders.
 #[derive(Clone, Copy, Debug)]
@@ -433,45 +440,41 @@ impl Dport {
 }
 
 impl Memdev {
-    /// An identity for the memdev, for matching it with a [`MemdevState`] (its address, never
-    /// dereferenced).
-    pub(crate) fn id(&self) -> usize {
-        self.raw() as usize
-    }
-
-    /// The memdev on the CXL bus whose [`Memdev::id`] is `id`, held; `None` once it is gone.
-    pub(crate) fn find(id: usize) -> Option<ARef<Memdev>> {
-        /// `bus_find_device()` match: the memdev at address `data`.
-        ///
-        /// # Safety
-        ///
-        /// Called by the bus walk with a live device of the CXL bus.
-        unsafe extern "C" fn matches(dev: *mut bindings::device, data: *const c_void) -> c_int {
-            // SAFETY: Per the function's contract.
-            if !unsafe { c::is_cxl_memdev(dev) } {
-                return 0;
-            }
-            // SAFETY: A memdev embeds its device as `dev`; only the address is computed.
-            let md = unsafe { kernel::container_of!(dev, c::cxl_memdev, dev) };
-            c_int::from(core::ptr::eq(md.cast_const().cast::<c_void>(), data))
-        }
-        // SAFETY: The bus is registered; `matches` only compares addresses.
-        let dev = unsafe {
-            bindings::bus_find_device(
-                (&raw const c::cxl_bus_type).cast(),
-                ptr::null_mut(),
-                id as *const c_void,
-                Some(matches),
+    /// Traces what the host did with extent `e` of a Dynamic Capacity event record of kind
+    /// `record` (the `cxl_region:cxl_dc_extent` event): `what` it did (and `why`, or ""), in
+    /// region `region` (-1: none).
+    pub(crate) fn trace_dc_extent(
+        &self,
+        region: i32,
+        record: u8,
+        e: &super::extent::Extent,
+        what: &CStr,
+        why: &CStr,
+    ) {
+        // SAFETY: `self` is live; the strings and the tag live for the call, which copies them.
+        unsafe {
+            glue::rcxl_trace_dc_extent(
+                (&raw const (*self.raw()).dev).cast(),
+                region,
+                record,
+                e.start,
+                e.length,
+                e.tag.as_ptr(),
+                e.seq,
+                what.as_char_ptr(),
+                why.as_char_ptr(),
             )
         };
-        if dev.is_null() {
-            return None;
-        }
-        // SAFETY: `matches` accepted it: a memdev, which embeds its device as `dev`.
-        let md = unsafe { kernel::container_of!(dev, c::cxl_memdev, dev) };
-        let md = NonNull::new(md.cast::<Memdev>())?;
-        // SAFETY: The count `bus_find_device` took is handed to the `ARef`.
-        Some(unsafe { ARef::from_raw(md) })
+    }
+
+    /// The memdev whose device is `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is the device of a memdev (`is_cxl_memdev()`), live for `'a`.
+    pub(crate) unsafe fn from_dev<'a>(dev: *mut bindings::device) -> &'a Memdev {
+        // SAFETY: Per the function's contract, `dev` is embedded in a `struct cxl_memdev`.
+        unsafe { &*kernel::container_of!(dev, c::cxl_memdev, dev).cast::<Memdev>() }
     }
 
     /// The DPA range `[start, end)` of partition `part`, `None` if there is no such partition;
@@ -1016,9 +1019,13 @@ impl MemdevState {
         unsafe { &*p.cast::<Self>() }
     }
 
-    /// The [`Memdev::id`] of the device's memdev.
-    pub(crate) fn memdev_id(&self) -> usize {
-        field!(self, cxlds.cxlmd) as usize
+    /// The device's memdev, referenced.
+    pub(crate) fn memdev(&self) -> ARef<Memdev> {
+        let md = field!(self, cxlds.cxlmd);
+        // SAFETY: The memdev of a bound device is set at probe and outlives the device state's
+        // use by the event callback (the memdev goes after the event interrupt is freed).
+        let md: &Memdev = unsafe { &*md.cast::<Memdev>() };
+        md.into()
     }
 
     /// The mailbox payload size in bytes (constant after probe).

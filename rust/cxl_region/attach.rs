@@ -576,8 +576,14 @@ pub(crate) fn decode_commit(r: &Region, g: &RegionWrite) -> Result {
         };
         let mut failed = None;
         for port in cxled.ports_up() {
-            let rr = port.region_ref(r, g).ok_or(ENXIO)?;
-            if let Err(e) = rr.decoder().ok_or(ENXIO).and_then(|d| commit_decoder(g, d)) {
+            // A port without the region's reference (it has one at every port from attach on)
+            // fails like a decoder that does not commit: what was committed is reset.
+            let rc = port
+                .region_ref(r, g)
+                .and_then(RegionRef::decoder)
+                .ok_or(ENXIO)
+                .and_then(|d| commit_decoder(g, d));
+            if let Err(e) = rc {
                 failed = Some((port, e));
                 break;
             }
@@ -645,7 +651,13 @@ pub(crate) fn commit_store(r: &Region, commit: bool) -> Result {
         r.invalidate_memregion(&g)?;
         decode_commit(r, &g)?;
         r.set_state(&g, ConfigState::Commit);
-        crate::dc::region_committed(r, &g);
+        let committed = crate::dc::region_committed(r, &g);
+        // The extents the device holds are read with the region lock dropped: a slow device
+        // must not hold it.
+        drop(g);
+        if let Some(c) = committed {
+            crate::dc::read_back(c);
+        }
         return Ok(());
     }
     {

@@ -163,6 +163,10 @@ impl Provider for RegionProvider {
     fn dc_shutdown(dc: &kernel::sync::Mutex<dc::DcState>) {
         dc::shutdown(dc);
     }
+
+    fn dc_memdev_gone(dc: &kernel::sync::Mutex<dc::DcState>, md: &topology::Memdev) {
+        dc::memdev_gone(dc, md);
+    }
 }
 
 /// `create_region_store()` and `__create_region()`: the compare-and-exchange naming protocol.

@@ -4,11 +4,14 @@
 //!
 //! The core hands each record of a device's Dynamic Capacity event log to [`event`]. Add Capacity
 //! records are collected per device until their More chain closes; the chain is then judged
-//! against the committed DC region of the device (`extent::judge`: partition, region, block
-//! alignment, overlap, tag groups) and answered with one Add DC Response that lists exactly the
-//! accepted extents, none at all included. A Release Capacity record gives back every accepted
-//! extent it touches, with the rest of their tag groups, in one Release DC; capacity that was never
-//! accepted is never released.
+//! against the device's committed DC regions (`extent::judge`: each extent goes to the region
+//! whose DPA range holds it; partition, alignment, overlap, tag groups) and answered with one Add
+//! DC Response that lists exactly the accepted extents, none at all included. A Release Capacity
+//! record gives back every accepted extent it touches, with the rest of their tag groups, in one
+//! Release DC per region, once no dax device holds them and no System RAM lies in them; capacity
+//! the host holds in no committed region (its region was decommitted or deleted) is given back at
+//! once, checked against the device's own list. Capacity that was never accepted is never
+//! released.
 //!
 //! A DC region enters the state when it is committed and leaves it when its decode is reset
 //! (decommit, target detach, delete, unload). The device keeps the extents accepted into it:
@@ -17,19 +20,26 @@
 //!
 //! # Locking
 //!
-//! `cxl_rwsem.region` (read in the event thread, write on commit and reset), then the state's
-//! mutex. The event thread holds the device's event log lock around all of it, and sends the
-//! mailbox commands with both held: the answer and the state change are one step.
+//! The state is guarded by the provider's DC mutex, which is never held across a mailbox command
+//! and never taken with `cxl_rwsem.region` held except briefly by commit and decode reset (which
+//! hold it for writing): a slow or stalled device cannot hold the region lock. Mailbox commands go
+//! out with no lock of ours held; the extents an answer changes are marked first (`Accepting`,
+//! `Returning`) and settled after it, and each device counts the answers in flight and sent, so
+//! that the extent list read at commit, outside the lock, is taken only if no answer changed the
+//! device's list meanwhile (else it is read again). Order: `cxl_rwsem.region`, the DC mutex, the
+//! `cxl_dax_region` device lock; `cxl_memdev_rwsem` (read, around a command to a device found
+//! from its memdev) is never taken inside the DC mutex. Memdevs are held by reference, never
+//! named by address: a memdev that goes takes its open chain with it.
 
 use crate::cxl::{
     driver::Notify,
     extent::{
         self, Accepted, Action, Chain, EventKind, Extent, ExtentList, ListScan, Page, Pending,
-        Record, Reject, Window,
+        Record, Window,
     },
     extent_dev::{self, ExtentDev},
     provider::dc_state,
-    region::{DaxRegionDev, DaxRegionLocked, PartMode, Region, RegionRead, RegionWrite},
+    region::{self, DaxRegionDev, DaxRegionLocked, PartMode, Region, RegionWrite},
     topology::{DpaRead, Memdev, MemdevState},
     work, Range,
 };
@@ -37,30 +47,50 @@ use crate::RegionProvider;
 use kernel::{
     prelude::*,
     sync::{aref::ARef, Arc, Mutex},
-    time::{msecs_to_jiffies, ClockSource, Monotonic},
+    time::{delay::fsleep, msecs_to_jiffies, ClockSource, Delta, Monotonic},
     workqueue::{self, impl_has_delayed_work, new_delayed_work, DelayedWork, WorkItem},
 };
 
 const GET_DC_EXTENT_LIST: u16 = 0x4801;
+/// The record types of the trace event, as a record has them.
+const ADD: u8 = 0;
+const RELEASE: u8 = 1;
 const ADD_DC_RESPONSE: u16 = 0x4802;
 const RELEASE_DC: u16 = 0x4803;
 
+/// Where an accepted extent is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HeldState {
+    /// Accepted by the judge; the Add DC Response that accepts it is on its way. No device yet.
+    Accepting,
+    /// The host's.
+    Accepted,
+    /// The device asked for it back; it goes once no dax device holds it and no System RAM lies
+    /// in it.
+    Releasing,
+    /// The dax region let it go; the Release DC that gives it back is on its way.
+    Returning,
+}
+
 /// An accepted extent, and its `extentZ.N` device while the region has a dax region.
 struct Held {
+    /// The extent; `seq` is its place in its tag group (`0..n`, as the dax side claims a group).
     extent: Extent,
     id: u32,
     dev: Option<extent_dev::Registered>,
-    /// The device asked for it back; it goes once no dax device holds it.
-    releasing: bool,
+    state: HeldState,
+    /// Why it waits to be released was logged (once per release).
+    told: bool,
 }
 
 impl Held {
-    fn new(extent: Extent, id: u32) -> Self {
+    fn new(extent: Extent, id: u32, state: HeldState) -> Self {
         Self {
             extent,
             id,
             dev: None,
-            releasing: false,
+            state,
+            told: false,
         }
     }
 }
@@ -68,7 +98,10 @@ impl Held {
 /// A committed Dynamic Capacity region and the extents accepted into it.
 struct DcRegion {
     region_id: i32,
-    memdev: usize,
+    /// Which commit of the region this is (unique in the state): what the extent list read at
+    /// commit, and an answer sent meanwhile, find their region by.
+    gen: u64,
+    memdev: ARef<Memdev>,
     /// The region's window.
     window: Window,
     /// The first host physical address of the region (DPA `window.dpa_start`).
@@ -97,20 +130,31 @@ impl DcRegion {
         }
     }
 
-    /// Adds the devices of the extents that have none, when the region has a dax region, and
-    /// tells its driver: with the dax region locked, so that a probing driver sees each extent
-    /// either as a device or as a notification. A failure leaves the extent accepted, without a
-    /// device.
+    /// The next place in tag group `tag` (untagged: 0): read back from a device that keeps no
+    /// sequence (a partition that is not shareable), a group is numbered in list order.
+    fn next_seq(&self, tag: &[u8; 16]) -> u16 {
+        if *tag == [0; 16] {
+            return 0;
+        }
+        let n = self.extents.iter().filter(|h| h.extent.tag == *tag).count();
+        u16::try_from(n).unwrap_or(u16::MAX)
+    }
+
+    /// Adds the devices of the accepted extents that have none, when the region has a dax
+    /// region, and tells its driver: with the dax region locked, so that a probing driver sees
+    /// each extent either as a device or as a notification. A failure leaves the extent accepted,
+    /// without a device.
     fn add_devices(&mut self) {
         let Some(dax) = self.dax.clone() else {
             return;
         };
         dax.with_lock(|l| {
             for i in 0..self.extents.len() {
-                let (e, id) = (self.extents[i].extent, self.extents[i].id);
-                if self.extents[i].dev.is_some() {
+                let h = &self.extents[i];
+                if h.dev.is_some() || h.state != HeldState::Accepted {
                     continue;
                 }
+                let (e, id) = (h.extent, h.id);
                 let offset = e.start - self.window.dpa_start;
                 let added =
                     ExtentDev::add(l.dev(), self.region_id, id, offset, e.length, e.tag, e.seq);
@@ -150,113 +194,241 @@ impl DcRegion {
         }
     }
 
-    /// Gives back the extents marked `releasing`: the dax region lets them go (all or none:
-    /// `EBUSY` while a dax device holds one), then the device is told (Release DC), then their
-    /// devices go, all with the dax region locked. Returns whether none is left to give back.
-    /// `retry` when the timer tries again (nothing new to log).
-    fn give_back(&mut self, mds: &MemdevState, retry: bool) -> bool {
+    /// Makes the `Releasing` extents `Returning` if they can go: no System RAM in them and the
+    /// dax region lets them go (all or none: `EBUSY` while a dax device holds one). Returns their
+    /// DPA ranges, `None` when they must wait (the reason logged once per release) or there are
+    /// none.
+    fn let_go(&mut self, mds: &MemdevState) -> Option<KVec<(u64, u64)>> {
         let mut dpa = KVec::new();
         let mut hpa = KVec::new();
-        for h in self.extents.iter().filter(|h| h.releasing) {
-            let hpa_range = self.hpa_of(&h.extent);
+        let mut tell = false;
+        for h in self
+            .extents
+            .iter()
+            .filter(|h| h.state == HeldState::Releasing)
+        {
+            tell |= !h.told;
             if dpa
                 .push((h.extent.start, h.extent.length), GFP_KERNEL)
                 .is_err()
-                || hpa.push(hpa_range, GFP_KERNEL).is_err()
+                || hpa.push(self.hpa_of(&h.extent), GFP_KERNEL).is_err()
             {
                 dev_err!(
                     mds.as_ref(),
                     "no memory to release extents: retried later\n"
                 );
-                return false;
+                return None;
             }
         }
         if dpa.is_empty() {
-            return true;
+            return None;
         }
-        let region_id = self.region_id;
-        let go = |this: &mut Self, l: Option<&DaxRegionLocked<'_>>| {
-            if let Some(l) = l {
-                if let Err(e) = l.notify(&Notify::ReleaseExtents(&hpa)) {
-                    if !retry && e == EBUSY {
-                        dev_info!(
-                            mds.as_ref(),
-                            "region{}: {} extents to release are in use: released once free\n",
-                            region_id,
-                            dpa.len()
-                        );
-                    } else if !retry {
-                        dev_err!(
-                            mds.as_ref(),
-                            "region{}: the dax region keeps extents to release ({:?}): retried\n",
-                            region_id,
-                            e
-                        );
-                    }
-                    return false;
-                }
+        let n = dpa.len();
+        let id = self.region_id;
+        // Memory that is (or was, and is not yet removed) System RAM is the kernel's: its
+        // memory map may lie in it. kmem leaves it so when it cannot remove it.
+        if hpa.iter().any(|r| region::system_ram_in(*r)) {
+            self.trace_waiting(c"System RAM");
+            if tell {
+                dev_warn!(
+                    mds.as_ref(),
+                    "region{}: {} extents to release hold System RAM: released once it is removed\n",
+                    id,
+                    n
+                );
             }
-            match respond(mds, RELEASE_DC, &dpa) {
-                Ok(()) => {
-                    // Dropping the entries unregisters their devices.
-                    this.extents.retain(|h| !h.releasing);
-                    dev_dbg!(
+            self.mark_told();
+            return None;
+        }
+        if let Some(dax) = self.dax.clone() {
+            let rc = dax.with_lock(|l| l.notify(&Notify::ReleaseExtents(&hpa)));
+            if let Err(e) = rc {
+                self.trace_waiting(if e == EBUSY {
+                    c"in use"
+                } else {
+                    c"kept by dax"
+                });
+                if tell && e == EBUSY {
+                    dev_info!(
                         mds.as_ref(),
-                        "{} extents released from region{}\n",
-                        dpa.len(),
-                        region_id
+                        "region{}: {} extents to release are in use: released once free\n",
+                        id,
+                        n
                     );
-                    true
-                }
-                Err(err) => {
+                } else if tell {
                     dev_err!(
                         mds.as_ref(),
-                        "Release DC of {} extents failed: {:?}; they stay\n",
-                        dpa.len(),
-                        err
+                        "region{}: the dax region keeps extents to release ({:?}): retried\n",
+                        id,
+                        e
                     );
-                    // The dax region let them go: it gets them back.
-                    if let Some(l) = l {
-                        for h in this.extents.iter().filter(|h| h.releasing) {
-                            this.tell_dax(l, &h.extent);
+                }
+                self.mark_told();
+                return None;
+            }
+        }
+        for h in self.extents.iter_mut() {
+            if h.state == HeldState::Releasing {
+                h.state = HeldState::Returning;
+            }
+        }
+        Some(dpa)
+    }
+
+    /// Traces, once per release, the `Releasing` extents that wait, and `why`.
+    fn trace_waiting(&self, why: &CStr) {
+        for h in self
+            .extents
+            .iter()
+            .filter(|h| h.state == HeldState::Releasing && !h.told)
+        {
+            self.memdev
+                .trace_dc_extent(self.region_id, RELEASE, &h.extent, c"held back", why);
+        }
+    }
+
+    fn mark_told(&mut self) {
+        for h in self.extents.iter_mut() {
+            if h.state == HeldState::Releasing {
+                h.told = true;
+            }
+        }
+    }
+
+    /// The Release DC of the `Returning` extents went out: `Ok`, they go (with their devices);
+    /// else they are the host's again, and the dax region's.
+    fn returned(&mut self, mds: &MemdevState, rc: Result) {
+        match rc {
+            Ok(()) => {
+                let n = self.extents.len();
+                for h in self
+                    .extents
+                    .iter()
+                    .filter(|h| h.state == HeldState::Returning)
+                {
+                    self.memdev.trace_dc_extent(
+                        self.region_id,
+                        RELEASE,
+                        &h.extent,
+                        c"released",
+                        c"",
+                    );
+                }
+                // Dropping the entries unregisters their devices.
+                self.extents.retain(|h| h.state != HeldState::Returning);
+                dev_dbg!(
+                    mds.as_ref(),
+                    "{} extents released from region{}\n",
+                    n - self.extents.len(),
+                    self.region_id
+                );
+            }
+            Err(err) => {
+                dev_err!(
+                    mds.as_ref(),
+                    "region{}: Release DC failed: {:?}; the extents stay\n",
+                    self.region_id,
+                    err
+                );
+                for h in self.extents.iter_mut() {
+                    if h.state == HeldState::Returning {
+                        h.state = HeldState::Accepted;
+                    }
+                }
+                // The dax region let them go: it gets them back.
+                if let Some(dax) = self.dax.clone() {
+                    dax.with_lock(|l| {
+                        for h in self
+                            .extents
+                            .iter()
+                            .filter(|h| h.state == HeldState::Accepted && h.dev.is_some())
+                        {
+                            self.tell_dax(l, &h.extent);
                         }
-                    }
-                    for h in this.extents.iter_mut() {
-                        h.releasing = false;
-                    }
-                    true
+                    });
                 }
             }
-        };
-        match self.dax.clone() {
-            Some(dax) => dax.with_lock(|l| go(self, Some(l))),
-            None => go(self, None),
         }
     }
 }
 
-/// The Add Capacity chain a device is sending.
-struct DcChain {
-    memdev: usize,
-    pending: KBox<Pending>,
+/// What the state keeps of a device: its open Add Capacity chain, and its answers.
+struct DcDev {
+    memdev: ARef<Memdev>,
+    chain: Option<KBox<Pending>>,
+    /// Answers (Add DC Response, Release DC) that changed the device's list, sent so far.
+    answers: u64,
+    /// Answers on their way (marked, not yet settled).
+    in_flight: u32,
 }
 
 /// The Dynamic Capacity state of the provider.
 #[derive(Default)]
 pub(crate) struct DcState {
     regions: KVec<DcRegion>,
-    chains: KVec<DcChain>,
+    devs: KVec<DcDev>,
+    /// The last commit generation handed out.
+    gen: u64,
     /// Armed while a chain is open or a release waits; made the first time.
     timer: Option<Arc<DcTimer>>,
 }
 
-/// How often a release that waits for dax devices to let go is tried again.
+impl DcState {
+    fn dev(&mut self, md: &Memdev) -> Option<&mut DcDev> {
+        self.devs.iter_mut().find(|d| *d.memdev == *md)
+    }
+
+    /// The entry of `md`, made the first time.
+    fn dev_entry(&mut self, md: &Memdev) -> Result<&mut DcDev> {
+        let i = match self.devs.iter().position(|d| *d.memdev == *md) {
+            Some(i) => i,
+            None => {
+                self.devs.push(
+                    DcDev {
+                        memdev: md.into(),
+                        chain: None,
+                        answers: 0,
+                        in_flight: 0,
+                    },
+                    GFP_KERNEL,
+                )?;
+                self.devs.len() - 1
+            }
+        };
+        Ok(&mut self.devs[i])
+    }
+
+    fn region(&mut self, id: i32, gen: u64) -> Option<&mut DcRegion> {
+        self.regions
+            .iter_mut()
+            .find(|r| r.region_id == id && r.gen == gen)
+    }
+
+    /// An answer to `md` is on its way. (A device without an entry is gone, or never had a
+    /// region or an event: nothing reads its list.)
+    fn answer_begins(&mut self, md: &Memdev) {
+        if let Some(d) = self.dev(md) {
+            d.in_flight += 1;
+        }
+    }
+
+    /// The answer to `md` has been sent (or failed): the device's list may have changed.
+    fn answer_ends(&mut self, md: &Memdev) {
+        if let Some(d) = self.dev(md) {
+            d.in_flight = d.in_flight.saturating_sub(1);
+            d.answers += 1;
+        }
+    }
+}
+
+/// How often a release that waits (for dax devices to let go, for System RAM to be removed) is
+/// tried again.
 const RELEASE_RETRY_MS: u64 = 1000;
 
 /// The Dynamic Capacity timer. It looks at the open chains once their device has been silent
 /// for [`extent::CHAIN_TIMEOUT_MS`]: a stalled chain is dropped and answered with an Add DC
 /// Response that accepts nothing, so that the device does not keep its capacity pending. And it
-/// tries again, every [`RELEASE_RETRY_MS`], the releases that wait for dax devices to let go.
+/// tries again, every [`RELEASE_RETRY_MS`], the releases that wait.
 #[pin_data]
 pub(crate) struct DcTimer {
     #[pin]
@@ -274,15 +446,11 @@ impl WorkItem for DcTimer {
         let Some(dc) = dc_state::<RegionProvider, _>(&*this) else {
             return;
         };
-        let next = {
-            let _g = RegionRead::lock();
-            let mut st = dc.lock();
-            let stall = end_chains(&mut st.chains, Some(now_ms()));
-            let retry = retry_releases(&mut st.regions).then_some(RELEASE_RETRY_MS);
-            match (stall, retry) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
+        let stall = end_chains(dc, Some(now_ms()));
+        let retry = retry_releases(dc).then_some(RELEASE_RETRY_MS);
+        let next = match (stall, retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         };
         if let Some(ms) = next {
             // Fails only while `shutdown()` cancels the timer.
@@ -310,56 +478,77 @@ fn arm(timer: &mut Option<Arc<DcTimer>>, ms: u64) {
     }
 }
 
-/// Runs `f` on the device state of memdev `id` while it is there: `None` once its device is
-/// removed or shut down (then nothing is to be answered).
-fn with_mds<R>(id: usize, f: impl FnOnce(&MemdevState) -> R) -> Option<R> {
-    Memdev::find(id)?.with_dc(|mds| Ok(f(mds))).ok()
-}
-
-/// Tries again the releases that wait for dax devices to let go. Returns whether some still
-/// wait.
-fn retry_releases(regions: &mut KVec<DcRegion>) -> bool {
-    let mut waiting = false;
-    for r in regions
-        .iter_mut()
-        .filter(|r| r.extents.iter().any(|h| h.releasing))
+/// Tries again the releases that wait. Returns whether some still wait.
+fn retry_releases(dc: &Mutex<DcState>) -> bool {
+    let mut mds = KVec::new();
     {
-        waiting |= !with_mds(r.memdev, |mds| r.give_back(mds, true)).unwrap_or(true);
+        let st = dc.lock();
+        for r in st
+            .regions
+            .iter()
+            .filter(|r| r.extents.iter().any(|h| h.state == HeldState::Releasing))
+        {
+            if mds.iter().all(|m: &ARef<Memdev>| **m != *r.memdev)
+                && mds.push(r.memdev.clone(), GFP_KERNEL).is_err()
+            {
+                return true;
+            }
+        }
+    }
+    let mut waiting = false;
+    for md in mds.iter() {
+        // A memdev without its state any more: its regions go with it, nothing to answer.
+        waiting |= md
+            .with_dc(|mds| Ok(give_back(dc, mds, md)))
+            .unwrap_or(false);
     }
     waiting
 }
 
 /// Ends the chains stalled at `now` (every open one when `None`): each is answered with an Add
 /// DC Response accepting nothing, then freed. Returns in how many ms the next open chain stalls.
-fn end_chains(chains: &mut KVec<DcChain>, now: Option<u64>) -> Option<u64> {
+fn end_chains(dc: &Mutex<DcState>, now: Option<u64>) -> Option<u64> {
     let mut next: Option<u64> = None;
-    let mut i = 0;
-    while i < chains.len() {
-        let c = &mut chains[i];
-        let Some(wait) = c.pending.stalls_in(now) else {
-            // Closed and answered: free it until the device starts another.
-            let _ = chains.remove(i);
-            continue;
-        };
-        if wait > 0 {
-            next = Some(next.map_or(wait, |n| n.min(wait)));
-            i += 1;
-            continue;
+    let mut ended = KVec::new();
+    {
+        let mut st = dc.lock();
+        for d in st.devs.iter_mut() {
+            let Some(c) = d.chain.as_mut() else {
+                continue;
+            };
+            match c.stalls_in(now) {
+                // Closed and answered: freed until the device starts another.
+                None => d.chain = None,
+                Some(0) => {
+                    let n = c.extents().len() + c.dropped();
+                    if ended.push((d.memdev.clone(), n), GFP_KERNEL).is_ok() {
+                        d.chain = None;
+                    } else {
+                        // Looked at again at the next run.
+                        next = Some(RELEASE_RETRY_MS);
+                    }
+                }
+                Some(wait) => next = Some(next.map_or(wait, |n| n.min(wait))),
+            }
         }
-        with_mds(c.memdev, |mds| drop_chain(mds, &mut c.pending));
-        let _ = chains.remove(i);
+    }
+    for (md, n) in ended.iter() {
+        let _ = md.with_dc(|mds| {
+            drop_chain(mds, *n);
+            Ok(())
+        });
     }
     next
 }
 
-/// Ends an unfinished chain (stalled, or `cxl_region` going): nothing of it is accepted.
-fn drop_chain(mds: &MemdevState, chain: &mut Pending) {
+/// Answers an unfinished chain of `n` extents (stalled, or `cxl_region` going): nothing of it is
+/// accepted.
+fn drop_chain(mds: &MemdevState, n: usize) {
     dev_warn!(
         mds.as_ref(),
         "Add Capacity chain of {} extents ended unfinished: none accepted\n",
-        chain.extents().len() + chain.dropped()
+        n
     );
-    chain.clear();
     answer_none(mds);
 }
 
@@ -373,22 +562,41 @@ fn answer_none(mds: &MemdevState) {
 /// `cxl_region` is going: no more events come. Open chains are answered (accepting nothing) and
 /// the timer is stopped. (Waiting releases stay with the device: the regions are gone already.)
 pub(crate) fn shutdown(dc: &Mutex<DcState>) {
-    let timer = {
-        let _g = RegionRead::lock();
-        let mut st = dc.lock();
-        end_chains(&mut st.chains, None);
-        st.timer.take()
-    };
+    end_chains(dc, None);
+    let timer = dc.lock().timer.take();
     if let Some(t) = timer {
         work::cancel_delayed_sync(&t);
     }
 }
 
+/// The memdev `md` lost its device state (it is being unregistered): its events have stopped,
+/// and its open chain, which nothing can answer any more, goes with it.
+pub(crate) fn memdev_gone(dc: &Mutex<DcState>, md: &Memdev) {
+    let gone = {
+        let mut st = dc.lock();
+        match st.devs.iter().position(|d| *d.memdev == *md) {
+            Some(i) => st.devs.remove(i).ok(),
+            None => None,
+        }
+    };
+    if let Some(n) = gone
+        .and_then(|d| d.chain)
+        .map(|c| c.extents().len() + c.dropped())
+        .filter(|n| *n > 0)
+    {
+        dev_warn!(
+            md.as_ref(),
+            "gone with an Add Capacity chain of {} extents open: dropped\n",
+            n
+        );
+    }
+}
+
 /// The accepted extents of every region, as `extent::judge` asks about them for a device, and
-/// those a region being committed has taken so far (`taking`, for overlap only).
+/// those a region being read back has taken so far (`taking`, for overlap only).
 struct View<'a> {
     regions: &'a [DcRegion],
-    memdev: usize,
+    memdev: &'a Memdev,
     taking: &'a [Held],
 }
 
@@ -397,7 +605,7 @@ impl Accepted for View<'_> {
         let held = self
             .regions
             .iter()
-            .filter(|r| r.memdev == self.memdev)
+            .filter(|r| *r.memdev == *self.memdev)
             .flat_map(|r| r.extents.iter());
         Iterator::chain(held, self.taking.iter()).any(|h| h.extent.overlaps(start, end))
     }
@@ -414,40 +622,71 @@ fn now_ms() -> u64 {
     (Monotonic::ktime_get() / 1_000_000) as u64
 }
 
-/// A committed DC region starts taking extents, beginning with those its device holds for the
-/// host already (accepted into an earlier region, or before `cxl_region` was reloaded), read
-/// with Get DC Extent List.
-///
-/// `cxl_rwsem.region`, held for writing, keeps the event thread out for the whole scan: no Add
-/// Capacity chain is judged or answered meanwhile, so the list cannot change under the host's
-/// feet, and a record that arrives waits in the event log (the thread takes the lock after the
-/// log lock, never the other way round), to be judged against the region with its extents.
-pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
+/// A DC region just committed, whose device's extent list is still to be read
+/// ([`read_back`]).
+pub(crate) struct Committed {
+    region_id: i32,
+    gen: u64,
+    memdev: ARef<Memdev>,
+}
+
+/// A committed DC region starts taking extents: offered capacity from now on, and (once the
+/// caller has dropped the region lock) what its device holds for the host already, accepted
+/// into an earlier region or before `cxl_region` was reloaded ([`read_back`]).
+pub(crate) fn region_committed(r: &Region, g: &RegionWrite) -> Option<Committed> {
     if r.mode() != Some(PartMode::DynamicRam1) {
-        return;
+        return None;
     }
-    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
-        return;
-    };
-    let Some(cxled) = r.target(g, 0) else {
-        return;
-    };
+    let dc = dc_state::<RegionProvider, _>(r)?;
+    let cxled = r.target(g, 0)?;
     let memdev = cxled.memdev();
     let (Some((dpa_start, dpa_end)), Ok(Some((part_start, part_end))), Some(hpa)) = (
         cxled.dpa_range(&DpaRead::lock_after(g)),
         memdev.part_range(cxled.part(g)),
         r.hpa(g),
     ) else {
-        return;
+        return None;
     };
-    let mut block = 0;
-    let listed = memdev.with_dc(|mds| {
-        block = mds.dc_block_size();
-        read_extents(mds)
-    });
-    let mut entry = DcRegion {
+    // Under `cxl_memdev_rwsem`: the memdev's entry is made before it can go (`memdev_gone`).
+    memdev
+        .with_dc(|mds| {
+            let mut st = dc.lock();
+            st.dev_entry(memdev)?;
+            add_region(
+                &mut st,
+                r,
+                memdev,
+                mds.dc_block_size(),
+                (part_start, part_end),
+                (dpa_start, dpa_end),
+                hpa.start,
+            )
+        })
+        .inspect_err(|e| {
+            dev_err!(
+                r.as_ref(),
+                "takes no extents ({:?}): offered capacity will be refused\n",
+                e
+            )
+        })
+        .ok()
+}
+
+/// Adds the state of a DC region just committed.
+fn add_region(
+    st: &mut DcState,
+    r: &Region,
+    memdev: &Memdev,
+    block: u64,
+    (part_start, part_end): (u64, u64),
+    (dpa_start, dpa_end): (u64, u64),
+    hpa_start: u64,
+) -> Result<Committed> {
+    st.gen += 1;
+    let entry = DcRegion {
         region_id: r.id(),
-        memdev: memdev.id(),
+        gen: st.gen,
+        memdev: memdev.into(),
         window: Window {
             partition: 0,
             part_start,
@@ -455,27 +694,104 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) {
             dpa_start,
             dpa_end,
             block,
+            // The core does not read the CDAT DSMAS shareable flag of the partition: none is
+            // shareable yet.
+            shareable: false,
         },
-        hpa_start: hpa.start,
+        hpa_start,
         extents: KVec::new(),
         dax: None,
     };
-    let mut st = dc.lock();
+    let done = Committed {
+        region_id: entry.region_id,
+        gen: entry.gen,
+        memdev: entry.memdev.clone(),
+    };
     // A region id is unique while the region lives; drop what a previous holder left.
     st.regions.retain(|x| x.region_id != entry.region_id);
-    match listed {
-        Ok(listed) => take_listed(r, &mut entry, &st.regions, &listed),
-        Err(e) => dev_err!(
-            r.as_ref(),
-            "the extents the device holds are not read ({:?}): they stay out of the region\n",
-            e
-        ),
-    }
-    if st.regions.push(entry, GFP_KERNEL).is_err() {
-        dev_err!(
-            r.as_ref(),
-            "no memory for its extents: offered capacity will be refused\n"
-        );
+    st.regions.push(entry, GFP_KERNEL)?;
+    Ok(done)
+}
+
+/// Reads the device's extent list for a region just committed, with no lock of the region held,
+/// and takes what lies in the region. The list is taken only if no answer to the device went out
+/// meanwhile (one that did changes the list); else it is read again, at most
+/// [`extent::MAX_LIST_RESTARTS`] times. Nothing is taken if the region was reset meanwhile.
+pub(crate) fn read_back(c: Committed) {
+    let Some(dc) = dc_state::<RegionProvider, _>(&*c.memdev) else {
+        return;
+    };
+    let mut restarts = 0;
+    let mut waits = 0;
+    loop {
+        let answers = {
+            let mut st = dc.lock();
+            if st.region(c.region_id, c.gen).is_none() {
+                return;
+            }
+            match st.dev(&c.memdev).map(|d| (d.in_flight, d.answers)) {
+                // Gone: nothing reads its list any more.
+                None => return,
+                Some((0, answers)) => answers,
+                Some(_) if waits < 1000 => {
+                    drop(st);
+                    // An answer is on its way: it settles in a mailbox command's time.
+                    waits += 1;
+                    fsleep(Delta::from_millis(10));
+                    continue;
+                }
+                _ => {
+                    pr_err!(
+                        "region{}: the extents its device holds are not read: busy\n",
+                        c.region_id
+                    );
+                    return;
+                }
+            }
+        };
+        let listed = c.memdev.with_dc(read_extents);
+        let mut st = dc.lock();
+        let st = &mut *st;
+        let Some(ri) = st
+            .regions
+            .iter()
+            .position(|r| r.region_id == c.region_id && r.gen == c.gen)
+        else {
+            return;
+        };
+        let settled = st
+            .dev(&c.memdev)
+            .is_some_and(|d| d.in_flight == 0 && d.answers == answers);
+        if !settled {
+            restarts += 1;
+            if restarts > extent::MAX_LIST_RESTARTS {
+                pr_err!(
+                    "region{}: the device's extent list kept changing: not read back\n",
+                    c.region_id
+                );
+                return;
+            }
+            continue;
+        }
+        match listed {
+            Ok(listed) => {
+                let mut entry = st.regions.remove(ri).ok();
+                if let Some(e) = entry.as_mut() {
+                    take_listed(e, &st.regions, &listed);
+                    e.add_devices();
+                }
+                if let Some(e) = entry {
+                    // Room was there: it was just removed.
+                    let _ = st.regions.push(e, GFP_KERNEL);
+                }
+            }
+            Err(e) => pr_err!(
+                "region{}: the extents the device holds are not read ({:?}): they stay out of the region\n",
+                c.region_id,
+                e
+            ),
+        }
+        return;
     }
 }
 
@@ -503,36 +819,49 @@ fn read_extents(mds: &MemdevState) -> Result<KVec<Extent>> {
 }
 
 /// Takes into `entry` the extents of `listed` that lie in its DPA range and obey the rules
-/// (`extent::check_listed`); `others` are the other committed DC regions.
-fn take_listed(r: &Region, entry: &mut DcRegion, others: &[DcRegion], listed: &[Extent]) {
+/// (`extent::check_listed`); `others` are the other committed DC regions. An extent the region
+/// holds already (accepted since its commit) is skipped.
+fn take_listed(entry: &mut DcRegion, others: &[DcRegion], listed: &[Extent]) {
+    let id = entry.region_id;
     for e in listed {
+        if entry
+            .extents
+            .iter()
+            .any(|h| h.extent.start == e.start && h.extent.length == e.length)
+        {
+            continue;
+        }
         let verdict = extent::check_listed(
             e,
             &entry.window,
             &View {
                 regions: others,
-                memdev: entry.memdev,
+                memdev: &entry.memdev,
                 taking: &entry.extents,
             },
         );
         match verdict {
             None => {}
             Some(Ok(())) => {
-                let held = Held::new(*e, entry.free_id());
+                let mut x = *e;
+                if !entry.window.shareable {
+                    x.seq = entry.next_seq(&e.tag);
+                }
+                let held = Held::new(x, entry.free_id(), HeldState::Accepted);
                 if entry.extents.push(held, GFP_KERNEL).is_err() {
-                    dev_err!(r.as_ref(), "no memory for extent DPA {:#x}\n", e.start);
+                    pr_err!("region{}: no memory for extent DPA {:#x}\n", id, e.start);
                     return;
                 }
-                dev_dbg!(
-                    r.as_ref(),
-                    "extent DPA {:#x}+{:#x} read back\n",
+                pr_debug!(
+                    "region{}: extent DPA {:#x}+{:#x} read back\n",
+                    id,
                     e.start,
                     e.length
                 );
             }
-            Some(Err(why)) => dev_warn!(
-                r.as_ref(),
-                "extent DPA {:#x}+{:#x} the device holds is not taken: {}\n",
+            Some(Err(why)) => pr_warn!(
+                "region{}: extent DPA {:#x}+{:#x} the device holds is not taken: {}\n",
+                id,
                 e.start,
                 e.length,
                 why.as_str()
@@ -611,13 +940,19 @@ pub(crate) fn event(dc: &Mutex<DcState>, mds: &MemdevState, record: &[u8]) {
     match (rec.kind.action(), rec.kind) {
         (Action::Add, _) => add_capacity(dc, mds, &rec),
         (Action::Release, _) => release_capacity(dc, mds, &rec),
-        (Action::Ignore, EventKind::ForcedRelease) => dev_warn!(
-            mds.as_ref(),
-            "forced release of DPA {:#x}+{:#x} ignored\n",
-            rec.extent.start,
-            rec.extent.length
-        ),
+        (Action::Ignore, EventKind::ForcedRelease) => {
+            mds.memdev()
+                .trace_dc_extent(-1, rec.kind.raw(), &rec.extent, c"ignored", c"");
+            dev_warn!(
+                mds.as_ref(),
+                "forced release of DPA {:#x}+{:#x} ignored\n",
+                rec.extent.start,
+                rec.extent.length
+            )
+        }
         (Action::Ignore, kind) => {
+            mds.memdev()
+                .trace_dc_extent(-1, kind.raw(), &rec.extent, c"ignored", c"");
             dev_dbg!(mds.as_ref(), "Dynamic Capacity event {:?} ignored\n", kind)
         }
     }
@@ -652,78 +987,54 @@ fn respond(mds: &MemdevState, opcode: u16, ranges: &[(u64, u64)]) -> Result {
     }
 }
 
-fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
-    let now = now_ms();
-    let _g = RegionRead::lock();
-    let mut guard = dc.lock();
-    let DcState {
-        regions,
-        chains,
-        timer,
-    } = &mut *guard;
-    let id = mds.memdev_id();
-    let ci = match chains.iter().position(|c| c.memdev == id) {
-        Some(i) => i,
-        None => {
-            // Built in place: a chain is 4 KiB, too much for the event thread's stack.
-            let chain =
-                KBox::init(pin_init::init_zeroed::<Pending>(), GFP_KERNEL).and_then(|pending| {
-                    chains
-                        .push(
-                            DcChain {
-                                memdev: id,
-                                pending,
-                            },
-                            GFP_KERNEL,
-                        )
-                        .map_err(Error::from)
-                });
-            if chain.is_err() {
-                // The record is dropped; the device still gets its one answer per chain, at
-                // the chain's end (an unanswered chain stays pending on the device, and it
-                // offers nothing that overlaps it).
-                dev_err!(
-                    mds.as_ref(),
-                    "no memory for an Add Capacity chain: DPA {:#x}+{:#x} not accepted\n",
-                    rec.extent.start,
-                    rec.extent.length
-                );
-                if !rec.more {
-                    answer_none(mds);
-                }
-                return;
-            }
-            chains.len() - 1
-        }
-    };
-    let chain = &mut chains[ci].pending;
-    if chain.stalled(now) {
-        drop_chain(mds, chain);
-    }
-    if chain.push(rec, now) == Chain::Open {
-        arm(timer, extent::CHAIN_TIMEOUT_MS);
-        return;
-    }
+/// Where the accepted extents of a chain go: a region (by index into `DcState::regions`) each.
+struct Route {
+    ranges: KVec<(u64, u64)>,
+}
 
+/// Judges a closed chain of `md` against its committed DC regions, logs each refusal, and marks
+/// the accepted extents `Accepting` in their regions. Returns what the Add DC Response lists.
+fn judge_chain(st: &mut DcState, mds: &MemdevState, md: &Memdev) -> Route {
+    let mut route = Route {
+        ranges: KVec::new(),
+    };
+    let DcState { regions, devs, .. } = st;
+    let Some(chain) = devs
+        .iter_mut()
+        .find(|d| *d.memdev == *md)
+        .and_then(|d| d.chain.as_mut())
+    else {
+        return route;
+    };
+    // The device's regions and their windows (as many as its endpoint decoders, a few).
+    let mut idx = KVec::new();
+    let mut windows = KVec::new();
+    for (i, r) in regions.iter().enumerate() {
+        if *r.memdev == *md
+            && (idx.push(i, GFP_KERNEL).is_err() || windows.push(r.window, GFP_KERNEL).is_err())
+        {
+            dev_err!(
+                mds.as_ref(),
+                "no memory to judge offered capacity: none accepted\n"
+            );
+            idx.clear();
+            windows.clear();
+            break;
+        }
+    }
     let ext = chain.extents();
-    let region = regions.iter().position(|r| r.memdev == id);
-    let verdicts = region.map(|ri| {
-        extent::judge(
-            chain,
-            &regions[ri].window,
-            &View {
-                regions,
-                memdev: id,
-                taking: &[],
-            },
-        )
-    });
-    let mut ranges = KVec::new();
+    let v = extent::judge(
+        chain,
+        &windows,
+        &View {
+            regions,
+            memdev: md,
+            taking: &[],
+        },
+    );
     for (i, e) in ext.iter().enumerate() {
-        let verdict = verdicts
-            .as_ref()
-            .map_or(Err(Reject::OutsideRegion), |v| v.get(i));
-        if let Err(why) = verdict {
+        if let Err(why) = v.get(i) {
+            md.trace_dc_extent(-1, ADD, e, c"refused", why.as_cstr());
             dev_warn!(
                 mds.as_ref(),
                 "extent DPA {:#x}+{:#x} not accepted: {}\n",
@@ -743,115 +1054,325 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
     }
     // Room for the accepted extents first: the device must not hand over capacity the host then
     // cannot track.
-    let accepted = match (region, &verdicts) {
-        (Some(ri), Some(v))
-            if regions[ri]
+    let mut room = route.ranges.reserve(v.accepted_count(), GFP_KERNEL).is_ok();
+    for (k, &ri) in idx.iter().enumerate() {
+        let n = v.accepted().filter(|&i| v.window(i) == k).count();
+        room &= regions[ri].extents.reserve(n, GFP_KERNEL).is_ok();
+    }
+    if !room {
+        dev_err!(
+            mds.as_ref(),
+            "no memory to track {} extents: none accepted\n",
+            v.accepted_count()
+        );
+    } else {
+        for i in v.accepted() {
+            let r = &mut regions[idx[v.window(i)]];
+            let mut e = ext[i];
+            e.seq = v.seq(i);
+            let _ = r
                 .extents
-                .reserve(v.accepted_count(), GFP_KERNEL)
-                .is_ok()
-                && ranges.reserve(v.accepted_count(), GFP_KERNEL).is_ok() =>
-        {
-            for i in v.accepted() {
-                let _ = ranges.push_within_capacity((ext[i].start, ext[i].length));
+                .push_within_capacity(Held::new(e, r.free_id(), HeldState::Accepting));
+            let _ = route.ranges.push_within_capacity((e.start, e.length));
+        }
+    }
+    chain.clear();
+    route
+}
+
+fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
+    let now = now_ms();
+    let md = mds.memdev();
+    // A stalled chain is answered (accepting nothing) before this record starts a new one.
+    let stalled = {
+        let mut st = dc.lock();
+        match st.dev(&md).and_then(|d| d.chain.as_mut()) {
+            Some(c) if c.stalled(now) => {
+                let n = c.extents().len() + c.dropped();
+                c.clear();
+                Some(n)
             }
-            Some((ri, v))
+            _ => None,
         }
-        (Some(_), Some(v)) => {
-            dev_err!(
-                mds.as_ref(),
-                "no memory to track {} extents: none accepted\n",
-                v.accepted_count()
-            );
-            None
-        }
-        _ => None,
     };
-    match respond(mds, ADD_DC_RESPONSE, &ranges) {
-        Ok(()) => {
-            if let Some((ri, v)) = accepted {
-                let r = &mut regions[ri];
-                for i in v.accepted() {
-                    let _ = r
-                        .extents
-                        .push_within_capacity(Held::new(ext[i], r.free_id()));
-                    dev_dbg!(
-                        mds.as_ref(),
-                        "extent DPA {:#x}+{:#x} accepted into region{}\n",
-                        ext[i].start,
-                        ext[i].length,
-                        r.region_id
-                    );
-                }
-                r.add_devices();
+    if let Some(n) = stalled {
+        drop_chain(mds, n);
+    }
+    let route = {
+        let mut guard = dc.lock();
+        let st = &mut *guard;
+        let chain = st.dev_entry(&md).and_then(|d| {
+            if d.chain.is_none() {
+                // Built in place: a chain is 4 KiB, too much for the event thread's stack.
+                d.chain = Some(KBox::init(pin_init::init_zeroed::<Pending>(), GFP_KERNEL)?);
             }
+            d.chain.as_mut().ok_or(ENOMEM)
+        });
+        let chain = match chain {
+            Ok(c) => c,
+            Err(_) => {
+                drop(guard);
+                // The record is dropped; the device still gets its one answer per chain, at
+                // the chain's end (an unanswered chain stays pending on the device, and it
+                // offers nothing that overlaps it).
+                dev_err!(
+                    mds.as_ref(),
+                    "no memory for an Add Capacity chain: DPA {:#x}+{:#x} not accepted\n",
+                    rec.extent.start,
+                    rec.extent.length
+                );
+                if !rec.more {
+                    answer_none(mds);
+                }
+                return;
+            }
+        };
+        if chain.push(rec, now) == Chain::Open {
+            arm(&mut st.timer, extent::CHAIN_TIMEOUT_MS);
+            return;
         }
-        Err(e) if e == ENOMEM => {
-            // Nothing sent: the device gets an answer accepting nothing instead.
-            dev_err!(
-                mds.as_ref(),
-                "no memory for an Add DC Response of {} extents: none accepted\n",
-                ranges.len()
-            );
-            answer_none(mds);
-        }
-        Err(e) => dev_err!(
+        let route = judge_chain(st, mds, &md);
+        st.answer_begins(&md);
+        route
+    };
+    let rc = respond(mds, ADD_DC_RESPONSE, &route.ranges);
+    if rc == Err(ENOMEM) {
+        // Nothing sent: the device gets an answer accepting nothing instead.
+        dev_err!(
+            mds.as_ref(),
+            "no memory for an Add DC Response of {} extents: none accepted\n",
+            route.ranges.len()
+        );
+        answer_none(mds);
+    } else if let Err(e) = rc {
+        dev_err!(
             mds.as_ref(),
             "Add DC Response failed ({:?}): {} extents not accepted\n",
             e,
-            ranges.len()
-        ),
+            route.ranges.len()
+        );
     }
-    chain.clear();
+    let mut st = dc.lock();
+    st.answer_ends(&md);
+    for r in st.regions.iter_mut().filter(|r| *r.memdev == *md) {
+        if rc.is_ok() {
+            for h in r.extents.iter_mut() {
+                if h.state == HeldState::Accepting {
+                    h.state = HeldState::Accepted;
+                    md.trace_dc_extent(r.region_id, ADD, &h.extent, c"accepted", c"");
+                    dev_dbg!(
+                        mds.as_ref(),
+                        "extent DPA {:#x}+{:#x} accepted into region{}\n",
+                        h.extent.start,
+                        h.extent.length,
+                        r.region_id
+                    );
+                }
+            }
+            r.add_devices();
+        } else {
+            for h in r.extents.iter().filter(|h| h.state == HeldState::Accepting) {
+                md.trace_dc_extent(
+                    r.region_id,
+                    ADD,
+                    &h.extent,
+                    c"refused",
+                    c"Add DC Response failed",
+                );
+            }
+            r.extents.retain(|h| h.state != HeldState::Accepting);
+        }
+    }
+}
+
+/// Marks `Releasing` the extents of `md`'s regions that `[start, end)` touches, with the rest of
+/// their tag groups (a group goes whole). Returns how many it marked.
+fn mark_releasing(st: &mut DcState, md: &Memdev, start: u64, end: u64) -> Result<usize> {
+    let mut n = 0;
+    for r in st.regions.iter_mut().filter(|r| *r.memdev == *md) {
+        let touched = |x: &Extent| x.overlaps(start, end);
+        let mut tags = KVec::new();
+        for h in r
+            .extents
+            .iter()
+            .filter(|h| touched(&h.extent) && h.extent.tagged())
+        {
+            tags.push(h.extent.tag, GFP_KERNEL)?;
+        }
+        for h in r.extents.iter_mut() {
+            if h.state != HeldState::Accepted && h.state != HeldState::Releasing {
+                continue;
+            }
+            if touched(&h.extent) || (h.extent.tagged() && tags.contains(&h.extent.tag)) {
+                if h.state != HeldState::Releasing {
+                    h.state = HeldState::Releasing;
+                    h.told = false;
+                }
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Gives back what `md`'s regions have marked `Releasing` and can let go, one Release DC per
+/// region. Returns whether some still wait.
+fn give_back(dc: &Mutex<DcState>, mds: &MemdevState, md: &Memdev) -> bool {
+    let mut waiting = false;
+    let mut ids = KVec::new();
+    {
+        let st = dc.lock();
+        for r in st.regions.iter().filter(|r| {
+            *r.memdev == *md && r.extents.iter().any(|h| h.state == HeldState::Releasing)
+        }) {
+            if ids.push((r.region_id, r.gen), GFP_KERNEL).is_err() {
+                return true;
+            }
+        }
+    }
+    for &(id, gen) in ids.iter() {
+        let dpa = {
+            let mut st = dc.lock();
+            let Some(r) = st.region(id, gen) else {
+                continue;
+            };
+            let dpa = r.let_go(mds);
+            waiting |= r.extents.iter().any(|h| h.state == HeldState::Releasing);
+            let Some(dpa) = dpa else {
+                continue;
+            };
+            st.answer_begins(md);
+            dpa
+        };
+        let rc = respond(mds, RELEASE_DC, &dpa);
+        let mut st = dc.lock();
+        st.answer_ends(md);
+        if let Some(r) = st.region(id, gen) {
+            r.returned(mds, rc);
+        }
+    }
+    waiting
+}
+
+/// What [`release_unheld`] did.
+enum Unheld {
+    /// Gave back this many extents of the device's list, held in no region (0: none of the
+    /// range is the host's).
+    Given(usize),
+    /// A region committed meanwhile holds them: it gives them back.
+    InRegion,
+}
+
+/// Gives back the extents of the device's list that `[start, end)` touches (with their tag
+/// groups) and no region holds: the host holds them in no committed region (their region was
+/// decommitted or deleted), so they are free to go.
+fn release_unheld(
+    dc: &Mutex<DcState>,
+    mds: &MemdevState,
+    md: &Memdev,
+    start: u64,
+    end: u64,
+) -> Result<Unheld> {
+    dc.lock().answer_begins(md);
+    let rc = (|| {
+        let listed = read_extents(mds)?;
+        let mut give = KVec::new();
+        {
+            let mut st = dc.lock();
+            if mark_releasing(&mut st, md, start, end)? > 0 {
+                return Ok(Unheld::InRegion);
+            }
+            let held = |x: &Extent| {
+                st.regions
+                    .iter()
+                    .filter(|r| *r.memdev == *md)
+                    .flat_map(|r| r.extents.iter())
+                    .any(|h| h.extent.overlaps(x.start, x.end().unwrap_or(u64::MAX)))
+            };
+            let mut tags = KVec::new();
+            for x in listed
+                .iter()
+                .filter(|x| x.overlaps(start, end) && x.tagged())
+            {
+                tags.push(x.tag, GFP_KERNEL)?;
+            }
+            for x in listed.iter() {
+                let ours = x.overlaps(start, end) || (x.tagged() && tags.contains(&x.tag));
+                if ours && x.end().is_some() && !held(x) {
+                    give.push((x.start, x.length), GFP_KERNEL)?;
+                }
+            }
+        }
+        if !give.is_empty() {
+            respond(mds, RELEASE_DC, &give)?;
+            for &(start, length) in give.iter() {
+                let e = Extent {
+                    start,
+                    length,
+                    ..Extent::default()
+                };
+                md.trace_dc_extent(-1, RELEASE, &e, c"released", c"held in no region");
+            }
+        }
+        Ok(Unheld::Given(give.len()))
+    })();
+    dc.lock().answer_ends(md);
+    rc
 }
 
 fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
-    let _g = RegionRead::lock();
-    let mut guard = dc.lock();
-    let DcState { regions, timer, .. } = &mut *guard;
-    let id = mds.memdev_id();
+    let md = mds.memdev();
     let e = rec.extent;
     let end = e.end().unwrap_or(u64::MAX);
-    let Some(r) = regions.iter_mut().find(|r| r.memdev == id) else {
-        dev_warn!(
-            mds.as_ref(),
-            "release of DPA {:#x}+{:#x}: no DC region, ignored\n",
-            e.start,
-            e.length
-        );
-        return;
+    let marked = mark_releasing(&mut dc.lock(), &md, e.start, end);
+    let marked = match marked {
+        Ok(0) => match release_unheld(dc, mds, &md, e.start, end) {
+            Ok(Unheld::Given(0)) => {
+                md.trace_dc_extent(-1, RELEASE, &e, c"ignored", c"not accepted");
+                dev_warn!(
+                    mds.as_ref(),
+                    "release of DPA {:#x}+{:#x}: not accepted, ignored\n",
+                    e.start,
+                    e.length
+                );
+                return;
+            }
+            Ok(Unheld::InRegion) => Ok(1),
+            Ok(Unheld::Given(n)) => {
+                dev_info!(
+                    mds.as_ref(),
+                    "release of DPA {:#x}+{:#x}: {} extents held in no region given back\n",
+                    e.start,
+                    e.length,
+                    n
+                );
+                return;
+            }
+            Err(err) => {
+                dev_err!(
+                    mds.as_ref(),
+                    "release of DPA {:#x}+{:#x} not answered: {:?}\n",
+                    e.start,
+                    e.length,
+                    err
+                );
+                return;
+            }
+        },
+        m => m,
     };
-    // The extents the range touches, and the rest of their tag groups: a group goes whole.
-    let touched = |x: &Extent| x.overlaps(e.start, end);
-    let mut tags = KVec::new();
-    for h in r
-        .extents
-        .iter()
-        .filter(|h| touched(&h.extent) && h.extent.tagged())
-    {
-        if tags.push(h.extent.tag, GFP_KERNEL).is_err() {
-            dev_err!(mds.as_ref(), "no memory to release DPA {:#x}\n", e.start);
-            return;
+    match marked {
+        Ok(_) => {
+            if give_back(dc, mds, &md) {
+                // Waits: the timer tries again until it can go.
+                arm(&mut dc.lock().timer, RELEASE_RETRY_MS);
+            }
         }
-    }
-    let mut n = 0;
-    for h in r.extents.iter_mut() {
-        if touched(&h.extent) || (h.extent.tagged() && tags.contains(&h.extent.tag)) {
-            h.releasing = true;
-            n += 1;
-        }
-    }
-    if n == 0 {
-        // Never release what was not accepted.
-        dev_warn!(
+        Err(err) => dev_err!(
             mds.as_ref(),
-            "release of DPA {:#x}+{:#x}: not accepted, ignored\n",
+            "no memory to release DPA {:#x}: {:?}\n",
             e.start,
-            e.length
-        );
-        return;
-    }
-    if !r.give_back(mds, false) {
-        // In use: the timer tries again until the dax devices let go.
-        arm(timer, RELEASE_RETRY_MS);
+            err
+        ),
     }
 }

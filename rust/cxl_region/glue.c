@@ -12,6 +12,9 @@
 
 #include <cxlmem.h>
 
+#define CREATE_TRACE_POINTS
+#include "rcxl_trace.h"
+
 static struct lock_class_key rcxl_region_key;
 static struct lock_class_key rcxl_dax_region_key;
 
@@ -62,4 +65,11 @@ void rcxl_unregister_notifiers(struct notifier_block *node_nb,
 {
 	unregister_node_notifier(node_nb);
 	unregister_mt_adistance_algorithm(adist_nb);
+}
+
+/* trace_cxl_dc_extent() is a static inline. */
+void rcxl_trace_dc_extent(const struct device *memdev, int region, u8 record, u64 dpa,
+			  u64 length, const u8 *tag, u16 seq, const char *what, const char *why)
+{
+	trace_cxl_dc_extent(memdev, region, record, dpa, length, tag, seq, what, why);
 }

@@ -27,6 +27,7 @@
 #include <linux/mutex.h>
 #include <linux/uuid.h>
 #include <cxl.h>
+#include "fixture.h"
 #include "core/core.h"
 #include "../dax/bus.h"
 #include "../dax/dax-private.h"
@@ -112,13 +113,11 @@ static ssize_t ctl_write(struct file *f, const char __user *ubuf, size_t len, lo
 {
 	char buf[160], *cmd;
 	ssize_t rc = len;
+	int err;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	cmd = strim(buf);
+	err = fixture_cmd(buf, sizeof(buf), ubuf, len, &cmd);
+	if (err)
+		return err;
 
 	guard(mutex)(&hold_lock);
 	if (!strncmp(cmd, "get ", 4)) {

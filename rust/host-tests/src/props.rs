@@ -403,6 +403,7 @@ fn window(rng: &mut Rng) -> Window {
         dpa_start,
         dpa_end: (dpa_start + (1 + rng.below(4)) * 0x400_0000).min(part_end),
         block: if rng.chance(50) { 0 } else { block },
+        shareable: rng.chance(3),
     }
 }
 
@@ -488,7 +489,7 @@ fn judged_chains_accept_only_valid_disjoint_whole_groups_in_sequence_order() {
         let kept = n.min(MAX_PENDING);
         assert_eq!(p.extents().len(), kept, "{}", at(seed, case));
         assert_eq!(p.dropped(), n - kept, "{}", at(seed, case));
-        let v = judge(&p, &w, &st);
+        let v = judge(&p, &[w], &st);
         assert_eq!(v.len(), kept, "{}", at(seed, case));
         let order: Vec<usize> = v.accepted().collect();
         let oks = (0..kept).filter(|&i| v.get(i).is_ok()).count();
@@ -547,7 +548,20 @@ fn judged_chains_accept_only_valid_disjoint_whole_groups_in_sequence_order() {
                 .filter(|i| members.contains(i))
                 .collect();
             let seqs: Vec<u16> = placed.iter().map(|&i| sent[i].0.seq).collect();
-            if seqs.iter().all(|&s| s == 0) {
+            let numbered: Vec<u16> = placed.iter().map(|&i| v.seq(i)).collect();
+            let want: Vec<u16> = (0..seqs.len() as u16).collect();
+            assert_eq!(
+                numbered,
+                want,
+                "{}: the host numbers a group 0..n in placement order",
+                at(seed, case)
+            );
+            if !w.shareable {
+                assert!(
+                    seqs.iter().all(|&s| s == 0),
+                    "{}: a shared sequence outside a shareable partition",
+                    at(seed, case)
+                );
                 assert_eq!(
                     placed,
                     members,
