@@ -18,7 +18,7 @@ expect_file "create_ram_region still offers $name" "$name" $C
 sysfs_write "$name" $C
 R=$CXL/$name
 expect_errno EBUSY "$name" $C
-expect_errno ENODEV region999 $CXL/$RD/delete_region
+expect_errno ENODEV region999 $CXL/$RD/delete_region $CXL/$RD/create_ram_region
 
 # A fresh region: nothing to commit, ways must be a valid count.
 expect_errno ENXIO 1 $R/commit $R/interleave_ways
@@ -66,6 +66,6 @@ sysfs_write 0 $CXL/$EPDEC/dpa_size
 rd name $C
 expect_eq "create_ram_region accepts '${name}junk'" OK "$(write_errno "${name}junk" $C)"
 obs create_trailing_junk "$(test -d $CXL/$name && echo created || echo absent)"
-expect_errno ENODEV "${name}junk" $CXL/$RD/delete_region
+expect_errno ENODEV "${name}junk" $CXL/$RD/delete_region $CXL/$RD/create_ram_region $CXL/$name/commit
 sysfs_write "$name" $CXL/$RD/delete_region
 check "$name is gone" test ! -e $CXL/$name

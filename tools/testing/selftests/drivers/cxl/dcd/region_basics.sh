@@ -84,9 +84,9 @@ sysfs_write 1 $R/interleave_ways
 sysfs_write 0x10000000 $R/size
 
 # delete_region: exact name, then the region, its HPA and its id are returned.
-expect_errno ENODEV region999 $CXL/$RD/delete_region
-expect_errno ENODEV "${name}x" $CXL/$RD/delete_region
-expect_errno EINVAL bogus $CXL/$RD/delete_region
+expect_errno ENODEV region999 $CXL/$RD/delete_region $CXL/$RD/create_ram_region
+expect_errno ENODEV "${name}x" $CXL/$RD/delete_region $CXL/$RD/create_ram_region $CXL/$name/commit
+expect_errno EINVAL bogus $CXL/$RD/delete_region $CXL/$RD/create_ram_region $CXL/$name/commit
 sysfs_write "$name" $CXL/$RD/delete_region
 check "$name is gone" test ! -e $R
 expect_eq "the window is as before" "$iomem0" "$(iomem_cxl)"
