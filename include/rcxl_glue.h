@@ -18,8 +18,6 @@ struct cxl_dev_state;
 void rcxl_dax_hmem_flush_work(void);
 
 /* Regions (cxl_region only: rust/cxl_region/glue.c). */
-void rcxl_region_device_initialize(struct device *dev);
-void rcxl_dax_region_device_initialize(struct device *dev);
 int rcxl_mutex_lock_interruptible(struct mutex *lock);
 bool rcxl_dcd_supported(struct cxl_dev_state *cxlds);
 bool rcxl_cpu_cache_invalidate_memregion(u64 start, u64 len);

@@ -140,7 +140,9 @@ pub(crate) struct Adapter<T: Driver>(PhantomData<T>);
 pub(crate) type Registration<T> = driver::Registration<Adapter<T>>;
 
 // SAFETY: `cxl_driver` is a C structure (`repr(C)` in the bindings) that embeds its
-// `struct device_driver` at `drv`; the driver data set by `probe_callback` is a `T::Data`.
+// `struct device_driver` at `drv`. `DriverData` is `()`: `probe_callback` keeps a `T::Data` in a
+// devres, never in the drvdata, which the cores own (see the module documentation), and
+// `register` removes the generic post-unbind hook that would take the drvdata for ours.
 unsafe impl<T: Driver> driver::DriverLayout for Adapter<T> {
     type DriverType = c::cxl_driver;
     // Nothing in the drvdata (see the module documentation).
@@ -158,8 +160,17 @@ unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
     ) -> Result {
         let d = drv.get();
         // SAFETY: A `struct cxl_driver` being initialised may be written; nothing reads it before
-        // it is registered below.
-        unsafe { d.write(Self::DRIVER) };
+        // it is registered below. `driver::Registration` attached its callbacks first: what
+        // `DRIVER` leaves out of them is kept, and the one left out on purpose is cleared here.
+        unsafe {
+            let p_cb = (*d).drv.p_cb;
+            d.write(Self::DRIVER);
+            (*d).drv.p_cb = p_cb;
+            // The generic post-unbind hook drops the drvdata as the driver's `DriverData`: here
+            // the drvdata is the core's (`alloc_dax_region()` keeps the dax region in it), and
+            // the driver's data is a devres, dropped at unbind.
+            (*d).drv.p_cb.post_unbind_rust = None;
+        }
         // SAFETY: `d` is a valid, initialised driver that stays pinned until `unregister`; `name`
         // (the module name, `KBUILD_MODNAME` in C) and `module` live as long as the module.
         to_result(unsafe { c::__cxl_driver_register(d, module.as_ptr(), name.as_char_ptr()) })
@@ -184,8 +195,6 @@ impl<T: Driver> Adapter<T> {
             d.notify = Some(Self::notify_callback);
         }
         d.drv.suppress_bind_attrs = T::SUPPRESS_BIND_ATTRS;
-        // No `p_cb.post_unbind_rust`: the drvdata belongs to the cores (see the module
-        // documentation).
         if T::ASYNC_PROBE {
             d.drv.probe_type = bindings::probe_type_PROBE_PREFER_ASYNCHRONOUS;
         }

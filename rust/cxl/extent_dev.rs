@@ -4,18 +4,15 @@
 //! region's `dax_regionZ` device.
 //!
 //! The device carries what its attributes show (HPA offset in the region, length, tag) and its
-//! place in the tag's sequence, fixed when it is made. It has no bus; its type is the registered
-//! provider's, whose release callback frees it and uncounts it, so that module unload waits for
-//! the last one (see `provider`). The driver of the `cxl_dax_region` reads the extents under it
-//! when it binds ([`for_each_extent`]); both modules compile this layout.
+//! place in the tag's sequence, fixed when it is made. It has no bus; its type is the core's
+//! (`cxl_provider_device_initialize()`), whose release callback calls [`ExtentDev::release`] and
+//! counts it out, so that unregistering the provider waits for the last one. The driver of the
+//! `cxl_dax_region` reads the extents under it when it binds ([`for_each_extent`]); the layout is
+//! the core's `struct cxl_extent_dev`.
 
 use super::{as_raw, cxl_bindings as c};
 #[cfg(cxl_region_provider)]
-use super::{
-    provider::{self, DeviceTypes},
-    region::DaxRegionDev,
-    sysfs,
-};
+use super::{region::DaxRegionDev, sysfs};
 #[cfg(cxl_region_provider)]
 use core::ptr::NonNull;
 use kernel::{
@@ -26,15 +23,9 @@ use kernel::{
 #[cfg(cxl_region_provider)]
 use kernel::{prelude::*, types::Opaque};
 
-/// The C layout of an extent device.
-#[repr(C)]
-struct Raw {
-    dev: bindings::device,
-    offset: u64,
-    length: u64,
-    tag: [u8; 16],
-    seq: u16,
-}
+/// An extent device, as the core declares it (`struct cxl_extent_dev`, `patches/0016`): the
+/// provider makes them, the driver of the `cxl_dax_region` reads them.
+type Raw = c::cxl_extent_dev;
 
 /// What an extent device shows, copied.
 #[derive(Clone, Copy, Debug)]
@@ -74,7 +65,7 @@ pub(crate) fn for_each_extent<F: FnMut(ExtentInfo)>(dax_region: &Device<device::
             (*data.cast::<F>())(ExtentInfo {
                 offset: (*p).offset,
                 length: (*p).length,
-                tag: (*p).tag,
+                tag: (*p).tag.b,
                 seq: (*p).seq,
             });
         }
@@ -118,7 +109,7 @@ impl ExtentDev {
     /// The extent's tag (all zeros when untagged).
     pub(crate) fn tag(&self) -> [u8; 16] {
         // SAFETY: As in `offset`.
-        unsafe { (*self.raw()).tag }
+        unsafe { (*self.raw()).tag.b }
     }
 
     /// Adds `extent<region_id>.<n>` under `parent`, showing `offset`, `length` and `tag`, with
@@ -133,22 +124,25 @@ impl ExtentDev {
         tag: [u8; 16],
         seq: u16,
     ) -> Result<Registered> {
-        let types = provider::current_types(parent).ok_or(ENXIO)?;
         let b = KBox::init(pin_init::init_zeroed::<Opaque<Raw>>(), GFP_KERNEL)?;
         let p = KBox::into_raw(b).cast::<Raw>();
-        types.count_new();
-        // SAFETY: `p` is a new, zeroed extent device that nothing else sees yet; once its device
-        // is initialized, the release callback of `types.extent()` frees it. `parent` is live and
-        // outlives its children (they are removed before it).
+        // SAFETY: `p` is a new, zeroed extent device that nothing else sees yet: it is freed here
+        // if the core does not initialize its device, else by the release callback (the core's,
+        // which calls `ExtentDev::release`). `parent` is live and outlives its children (they are
+        // removed before it).
         unsafe {
             (*p).offset = offset;
             (*p).length = length;
-            (*p).tag = tag;
+            (*p).tag.b = tag;
             (*p).seq = seq;
             let dev = &raw mut (*p).dev;
-            bindings::device_initialize(dev);
+            let rc =
+                c::cxl_provider_device_initialize(dev, c::cxl_provider_dev_CXL_PROVIDER_EXTENT);
+            if rc != 0 {
+                drop(KBox::from_raw(p.cast::<Opaque<Raw>>()));
+                return Err(Error::from_errno(rc));
+            }
             (*dev).parent = parent.as_raw();
-            (*dev).type_ = types.extent();
             let mut rc = bindings::dev_set_name(dev, c"extent%d.%u".as_char_ptr(), region_id, n);
             if rc == 0 {
                 rc = bindings::device_add(dev);
@@ -162,19 +156,17 @@ impl ExtentDev {
         }
     }
 
-    /// The release callback of extent devices.
+    /// Frees an extent device whose last reference is gone (called by the core's release
+    /// callback, which then counts the device out).
     ///
     /// # Safety
     ///
-    /// Called by the driver core once, with an extent device made by [`ExtentDev::add`].
+    /// Called by the core once, with an extent device made by [`ExtentDev::add`].
     pub(crate) unsafe extern "C" fn release(dev: *mut bindings::device) {
-        // SAFETY: The device's type is the extent type of a `DeviceTypes`, read before the device
-        // is freed; the device is embedded in a `Raw` allocated as a `KBox<Opaque<Raw>>`.
+        // SAFETY: The device is embedded in a `Raw` allocated as a `KBox<Opaque<Raw>>`.
         unsafe {
-            let types = DeviceTypes::of_extent(dev);
             let p = kernel::container_of!(dev, Raw, dev);
             drop(KBox::from_raw(p.cast::<Opaque<Raw>>()));
-            types.uncount();
         }
     }
 }

@@ -13,8 +13,6 @@ use kernel::{
 extern "C" {
     pub(crate) fn rcxl_dax_hmem_flush_work();
 
-    pub(crate) fn rcxl_region_device_initialize(dev: *mut c_void);
-    pub(crate) fn rcxl_dax_region_device_initialize(dev: *mut c_void);
     pub(crate) fn rcxl_mutex_lock_interruptible(lock: *mut bindings::mutex) -> c_int;
     pub(crate) fn rcxl_dcd_supported(cxlds: *mut c_void) -> bool;
     pub(crate) fn rcxl_cpu_cache_invalidate_memregion(start: u64, len: u64) -> bool;

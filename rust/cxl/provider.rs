@@ -6,10 +6,12 @@
 //! A [`Provider`] names the attribute groups of its region devices and of the decoders, and
 //! implements what the core calls into. [`Registration`] owns, pinned, the `struct
 //! cxl_region_provider` ops table (`extern "C"` trampolines monomorphised for the provider), the
-//! device types of region and `cxl_dax_region` devices, and the CXL bus notifier that adds the
-//! decoder attributes. Dropping it stops region creation, removes every region, unregisters, and
-//! waits until the last region and dax region device has been released, so that no release
-//! callback or device type outlives the module.
+//! lists of attribute groups of its region and extent devices, and the CXL bus notifier that adds
+//! the decoder attributes. The device types of the provider's devices are the core's
+//! (`patches/0016`): their release callbacks are built in and call the provider's release ops,
+//! and unregistering waits (on a completion, in the core) until the last device is released.
+//! Dropping the registration stops region creation, removes every region and unregisters: no
+//! release callback can run module text after that, not even its last instruction.
 //!
 //! # Locking
 //!
@@ -19,10 +21,11 @@
 
 use super::cxl_bindings as c;
 use super::extent_dev::ExtentDev;
-use super::region::{Region, RootDecoder};
+use super::region::{DaxRegionDev, Region, RootDecoder};
 use super::sysfs::Group;
 use super::topology::{EndpointDecoder, Memdev, MemdevState};
-use core::{marker::PhantomData, ptr};
+use super::work;
+use core::{any::TypeId, marker::PhantomData, ptr};
 use kernel::{
     bindings,
     device::Device,
@@ -30,10 +33,11 @@ use kernel::{
     ffi::{c_int, c_ulong, c_void},
     new_mutex,
     prelude::*,
-    sync::atomic::{Acquire, Atomic, Relaxed, Release},
-    sync::Mutex,
-    time::{delay::fsleep, Delta},
-    types::Opaque, //
+    sync::atomic::{Acquire, Atomic, Release},
+    sync::{Arc, Mutex},
+    time::msecs_to_jiffies,
+    types::Opaque,
+    workqueue::{self, impl_has_delayed_work, new_delayed_work, DelayedWork, WorkItem}, //
 };
 
 /// What a region provider implements.
@@ -58,131 +62,41 @@ pub(crate) trait Provider: 'static {
 
     /// The provider's Dynamic Capacity state (pending chains, accepted extents), held by the
     /// registration under a mutex.
-    type Dc: Default + Send + 'static;
+    type Dc: Default + Send + Unpin + 'static;
 
     /// A record of a device's Dynamic Capacity event log (`record`, `extent::RECORD_LEN` bytes),
     /// from the device's event thread.
     fn dc_event(dc: &Mutex<Self::Dc>, mds: &MemdevState, record: &[u8]);
 
-    /// No more Dynamic Capacity events will come: end what is in flight (timers, open chains).
-    /// The state stays reachable through [`dc_state`] until this returns.
+    /// No more Dynamic Capacity events will come: end what is in flight (open chains); the
+    /// provider's [`DcTimer`] is cancelled afterwards. The state stays reachable through
+    /// [`dc_state`] until this returns.
     fn dc_shutdown(dc: &Mutex<Self::Dc>);
+
+    /// The provider's [`DcTimer`] ran; returns in how many ms it is to run again, if at all.
+    fn dc_timer(dc: &Mutex<Self::Dc>) -> Option<u64>;
+
+    /// Where the state keeps its [`DcTimer`] (armed by [`DcTimer::arm`], cancelled at
+    /// unregistration).
+    fn dc_timer_slot(dc: &mut Self::Dc) -> &mut Option<Arc<DcTimer<Self>>>
+    where
+        Self: Sized;
 
     /// The memdev `md` lost its device state (`cxl_memdev_unregister()`, after its events
     /// stopped): what the state keeps of it goes.
     fn dc_memdev_gone(dc: &Mutex<Self::Dc>, md: &Memdev);
 }
 
-/// The device types of the provider's devices and the count of those not yet released.
-///
-/// # Invariants
-///
-/// `region`, `dax_region` and `extent` are initialized device types whose release callbacks are
-/// [`region_release`], [`dax_region_release`] and `ExtentDev::release`; every device of these
-/// types was counted in `live` when it was initialized and is uncounted by its release callback,
-/// as the last thing it does.
-#[pin_data]
-pub(crate) struct DeviceTypes {
-    #[pin]
-    region: Opaque<bindings::device_type>,
-    #[pin]
-    dax_region: Opaque<bindings::device_type>,
-    #[pin]
-    region_groups: Opaque<[*const bindings::attribute_group; MAX_GROUPS + 2]>,
-    #[pin]
-    dax_region_groups: Opaque<[*const bindings::attribute_group; 2]>,
-    #[pin]
-    extent: Opaque<bindings::device_type>,
-    #[pin]
-    extent_groups: Opaque<[*const bindings::attribute_group; 2]>,
-    live: Atomic<usize>,
-}
-
-/// The most groups a provider's region devices have, besides the base group.
+/// The most groups a provider's region devices have.
 const MAX_GROUPS: usize = 6;
-
-impl DeviceTypes {
-    /// The device type of region devices.
-    pub(crate) fn region(&self) -> *const bindings::device_type {
-        self.region.get()
-    }
-
-    /// The device type of `cxl_dax_region` devices.
-    pub(crate) fn dax_region(&self) -> *const bindings::device_type {
-        self.dax_region.get()
-    }
-
-    /// The device type of `extentZ.N` devices.
-    pub(crate) fn extent(&self) -> *const bindings::device_type {
-        self.extent.get()
-    }
-
-    /// Counts a device of one of the types, about to be initialized.
-    pub(crate) fn count_new(&self) {
-        self.live.fetch_add(1, Relaxed);
-    }
-
-    /// Uncounts a released device, the last thing its release callback does.
-    pub(crate) fn uncount(&self) {
-        self.live.fetch_sub(1, Release);
-    }
-
-    /// The types an extent device was made with.
-    ///
-    /// # Safety
-    ///
-    /// `dev` is a live device whose type is the extent type of a [`DeviceTypes`].
-    pub(crate) unsafe fn of_extent<'a>(dev: *mut bindings::device) -> &'a Self {
-        // SAFETY: As in `of_region`.
-        unsafe {
-            let t = (*dev)
-                .type_
-                .cast::<Opaque<bindings::device_type>>()
-                .cast_mut();
-            &*kernel::container_of!(t, DeviceTypes, extent)
-        }
-    }
-
-    /// The types a region device was made with.
-    ///
-    /// # Safety
-    ///
-    /// `dev` is a live device whose type is the region type of a [`DeviceTypes`].
-    unsafe fn of_region<'a>(dev: *mut bindings::device) -> &'a Self {
-        // SAFETY: Per the function's contract the type is embedded in a `DeviceTypes`, which
-        // outlives its devices (the registration waits for `live` to drop to 0).
-        unsafe {
-            let t = (*dev)
-                .type_
-                .cast::<Opaque<bindings::device_type>>()
-                .cast_mut();
-            &*kernel::container_of!(t, DeviceTypes, region)
-        }
-    }
-
-    /// The types a `cxl_dax_region` device was made with.
-    ///
-    /// # Safety
-    ///
-    /// `dev` is a live device whose type is the dax region type of a [`DeviceTypes`].
-    unsafe fn of_dax_region<'a>(dev: *mut bindings::device) -> &'a Self {
-        // SAFETY: As in `of_region`.
-        unsafe {
-            let t = (*dev)
-                .type_
-                .cast::<Opaque<bindings::device_type>>()
-                .cast_mut();
-            &*kernel::container_of!(t, DeviceTypes, dax_region)
-        }
-    }
-}
 
 /// A registered region provider.
 ///
 /// # Invariants
 ///
 /// While `registered`, `ops` is registered with the core, `nb` with the CXL bus, and the decoders
-/// carry `P`'s groups.
+/// carry `P`'s groups. `region_groups` and `extent_groups` are NULL-terminated lists of `P`'s
+/// groups, which `ops` points at.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Registration<P: Provider> {
     #[pin]
@@ -190,106 +104,93 @@ pub(crate) struct Registration<P: Provider> {
     #[pin]
     nb: Opaque<bindings::notifier_block>,
     #[pin]
-    types: DeviceTypes,
+    region_groups: Opaque<[*const bindings::attribute_group; MAX_GROUPS + 1]>,
     #[pin]
-    dc: Mutex<P::Dc>,
+    extent_groups: Opaque<[*const bindings::attribute_group; 2]>,
+    #[pin]
+    dc: DcSlot<P::Dc>,
     registered: bool,
     _p: PhantomData<P>,
+}
+
+/// The Dynamic Capacity state of a registration, after the `TypeId` of its type, as
+/// `rust/kernel/auxiliary.rs` keeps its registration data: [`dc_state`] checks the type before it
+/// casts.
+#[repr(C)]
+#[pin_data]
+struct DcSlot<D> {
+    type_id: TypeId,
+    #[pin]
+    dc: Mutex<D>,
 }
 
 // SAFETY: The C structures are only changed before registration and after unregistration; the
 // registration can be dropped from any task.
 unsafe impl<P: Provider> Send for Registration<P> {}
-// SAFETY: `&Registration` only offers the device types, whose counter is atomic.
+// SAFETY: `&Registration` offers nothing but the mutex of the DC state.
 unsafe impl<P: Provider> Sync for Registration<P> {}
 
 impl<P: Provider> Registration<P> {
     /// Registers `P` with the core and adds its attributes to every decoder, present and future.
     pub(crate) fn new() -> Result<Pin<KBox<Self>>> {
+        if P::REGION_GROUPS.len() > MAX_GROUPS {
+            return Err(EINVAL);
+        }
         let mut reg = KBox::pin_init(
             pin_init!(Self {
                 ops <- Opaque::zeroed(),
                 nb <- Opaque::zeroed(),
-                types <- pin_init!(DeviceTypes {
-                    region <- Opaque::zeroed(),
-                    dax_region <- Opaque::zeroed(),
-                    region_groups <- Opaque::zeroed(),
-                    dax_region_groups <- Opaque::zeroed(),
-                    extent <- Opaque::zeroed(),
-                    extent_groups <- Opaque::zeroed(),
-                    live: Atomic::new(0),
+                region_groups <- Opaque::zeroed(),
+                extent_groups <- Opaque::zeroed(),
+                dc <- pin_init!(DcSlot {
+                    type_id: TypeId::of::<P::Dc>(),
+                    dc <- new_mutex!(P::Dc::default(), "Registration::dc"),
                 }),
-                dc <- new_mutex!(P::Dc::default()),
                 registered: false,
                 _p: PhantomData,
             }),
             GFP_KERNEL,
         )?;
-        if P::REGION_GROUPS.len() > MAX_GROUPS {
-            return Err(EINVAL);
-        }
         // SAFETY: Nothing is registered yet: the fields may be written. The structure is pinned,
         // so the pointers taken here stay valid until it is dropped; the groups are statics.
         unsafe {
-            // Every CXL device carries the core's base group (`CXL_MODALIAS_FMT` and friends).
-            let base = (&raw const c::cxl_base_attribute_group).cast::<bindings::attribute_group>();
+            // INVARIANT: Zeroed above, so the lists end with NULL after the groups.
             let groups = reg
-                .types
                 .region_groups
                 .get()
                 .cast::<*const bindings::attribute_group>();
-            *groups = base;
             for (i, g) in P::REGION_GROUPS.iter().enumerate() {
-                *groups.add(i + 1) = g.as_raw();
+                *groups.add(i) = g.as_raw();
             }
-            let dax_groups = reg
-                .types
-                .dax_region_groups
-                .get()
-                .cast::<*const bindings::attribute_group>();
-            *dax_groups = base;
-            let t = reg.types.region.get();
-            (*t).name = c"cxl_region".as_char_ptr();
-            (*t).groups = groups;
-            (*t).release = Some(region_release);
-            let t = reg.types.dax_region.get();
-            (*t).name = c"cxl_dax_region".as_char_ptr();
-            (*t).groups = dax_groups;
-            (*t).release = Some(dax_region_release);
             let extent_groups = reg
-                .types
                 .extent_groups
                 .get()
                 .cast::<*const bindings::attribute_group>();
             *extent_groups = P::EXTENT_GROUP.as_raw();
-            let t = reg.types.extent.get();
-            (*t).name = c"cxl_extent".as_char_ptr();
-            (*t).groups = extent_groups;
-            (*t).release = Some(ExtentDev::release);
             let ops = reg.ops.get();
-            (*ops).region_type = reg.types.region.get();
-            (*ops).dax_region_type = reg.types.dax_region.get();
-            (*ops).extent_type = reg.types.extent.get();
+            (*ops).region_groups = groups.cast_mut();
+            (*ops).extent_groups = extent_groups.cast_mut();
+            (*ops).free_region = Some(region_release);
+            (*ops).free_dax_region = Some(dax_region_release);
+            (*ops).free_extent = Some(ExtentDev::release);
             (*ops).decoder_detach = Some(decoder_detach::<P>);
             (*ops).kill_regions = Some(kill_regions::<P>);
             (*ops).dc_event = Some(dc_event::<P>);
             (*ops).memdev_shutdown = Some(memdev_shutdown::<P>);
             (*reg.nb.get()).notifier_call = Some(bus_notify::<P>);
         }
-        CURRENT.store(ptr::from_ref(&reg.types) as usize, Release);
         DC.store(ptr::from_ref(&reg.dc) as usize, Release);
         // SAFETY: `ops` is a complete ops table that stays pinned until unregistered in `drop`.
         if let Err(e) = to_result(unsafe { c::cxl_region_provider_register(reg.ops.get()) }) {
-            CURRENT.store(0, Release);
             DC.store(0, Release);
             return Err(e);
         }
         // SAFETY: `nb` is initialized and stays pinned until unregistered in `drop`.
         let rc = to_result(unsafe { bindings::bus_register_notifier(bus(), reg.nb.get()) });
         if let Err(e) = rc {
-            // SAFETY: Registered just above.
+            // SAFETY: Registered just above; no region exists yet.
             unsafe { c::cxl_region_provider_unregister(reg.ops.get()) };
-            CURRENT.store(0, Release);
+            DC.store(0, Release);
             return Err(e);
         }
         // SAFETY: The bus walk calls `decorate` with a referenced device of the bus.
@@ -303,31 +204,96 @@ impl<P: Provider> Registration<P> {
     }
 }
 
-/// The address of the [`DeviceTypes`] of this module's registered provider, 0 while there is
-/// none. Set before the provider is registered, cleared once its last device is released.
-static CURRENT: Atomic<usize> = Atomic::new(0);
-
-/// The device types of this module's registered provider. They stay valid while `_pin` lives: an
-/// object whose attributes or binding only exist while the provider is registered.
-pub(crate) fn current_types<T: ?Sized>(_pin: &T) -> Option<&DeviceTypes> {
-    let p = CURRENT.load(Acquire) as *const DeviceTypes;
-    // SAFETY: A non-zero value is the address of the pinned `DeviceTypes` of the live
-    // registration (see `CURRENT`).
-    (!p.is_null()).then(|| unsafe { &*p })
-}
-
-/// The address of the pinned Dynamic Capacity state of the live registration, 0 without one. Set
-/// before the ops are registered, cleared after they are unregistered (which waits for the calls
-/// in flight).
+/// The address of the pinned [`DcSlot`] of the live registration, 0 without one. Set before the
+/// ops are registered, cleared after they are unregistered, which waits for the calls in flight
+/// and for the release of every device of the provider (`patches/0016`).
 static DC: Atomic<usize> = Atomic::new(0);
 
-/// The Dynamic Capacity state of the registered provider `P`. It stays valid while `_pin` lives:
-/// an object whose attributes or callbacks only exist while the provider is registered.
-pub(crate) fn dc_state<P: Provider, T: ?Sized>(_pin: &T) -> Option<&Mutex<P::Dc>> {
-    let p = DC.load(Acquire) as *const Mutex<P::Dc>;
-    // SAFETY: A non-zero value is the address of the pinned state of the live registration, and
-    // only `P` registers (one provider per module).
-    (!p.is_null()).then(|| unsafe { &*p })
+mod private {
+    pub(crate) trait Sealed {}
+}
+
+/// An object whose life proves that the provider's registration, and so its Dynamic Capacity
+/// state, is live: a device the provider made. Unregistering waits until each of them has been
+/// released, and the state goes only after that.
+pub(crate) trait Live: private::Sealed {}
+
+impl private::Sealed for Region {}
+impl Live for Region {}
+impl private::Sealed for DaxRegionDev {}
+impl Live for DaxRegionDev {}
+
+/// The Dynamic Capacity state of the registered provider, if there is one and `P` is it; it
+/// stays valid while `_live` does.
+pub(crate) fn dc_state<P: Provider>(_live: &impl Live) -> Option<&Mutex<P::Dc>> {
+    dc_current::<P>()
+}
+
+/// The Dynamic Capacity state of the registered provider, if there is one and `P` is it, for the
+/// callers that unregistration waits for (the ops, the [`DcTimer`]).
+fn dc_current<'a, P: Provider>() -> Option<&'a Mutex<P::Dc>> {
+    let p = DC.load(Acquire) as *const DcSlot<P::Dc>;
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: A non-zero value is the address of the pinned `DcSlot` of the live registration,
+    // whose `TypeId` comes first (`repr(C)`) and is read as one before the slot is taken for a
+    // `DcSlot<P::Dc>`; the registration outlives the callers (see `DC`).
+    unsafe {
+        if p.cast::<TypeId>().read() != TypeId::of::<P::Dc>() {
+            return None;
+        }
+        Some(&(*p).dc)
+    }
+}
+
+/// The Dynamic Capacity timer of provider `P`: a delayed work item that calls
+/// [`Provider::dc_timer`] with the state, and runs again when that asks. The registration cancels
+/// it, once no more events can come and before the state goes.
+#[pin_data]
+pub(crate) struct DcTimer<P: Provider> {
+    #[pin]
+    work: DelayedWork<DcTimer<P>>,
+    _p: PhantomData<fn() -> P>,
+}
+
+impl_has_delayed_work! {
+    impl{P: Provider} HasDelayedWork<Self> for DcTimer<P> { self.work }
+}
+
+impl<P: Provider> WorkItem for DcTimer<P> {
+    type Pointer = Arc<DcTimer<P>>;
+
+    fn run(this: Arc<DcTimer<P>>) {
+        let Some(dc) = dc_current::<P>() else {
+            return;
+        };
+        if let Some(ms) = P::dc_timer(dc) {
+            // Fails only while the registration cancels the timer.
+            let _ = workqueue::system().enqueue_delayed(this, msecs_to_jiffies(ms as u32));
+        }
+    }
+}
+
+impl<P: Provider> DcTimer<P> {
+    /// Arms the timer in `slot` to run in `ms` (or earlier, when it is armed already: it arms
+    /// itself again for what is left), made the first time. Without memory for it nothing is
+    /// armed: what it would do happens at the next event.
+    pub(crate) fn arm(slot: &mut Option<Arc<DcTimer<P>>>, ms: u64) {
+        if slot.is_none() {
+            let t = Arc::pin_init(
+                pin_init!(DcTimer {
+                    work <- new_delayed_work!("cxl_region::DcTimer"),
+                    _p: PhantomData,
+                }),
+                GFP_KERNEL,
+            );
+            *slot = t.ok();
+        }
+        if let Some(t) = slot {
+            let _ = workqueue::system().enqueue_delayed(t.clone(), msecs_to_jiffies(ms as u32));
+        }
+    }
 }
 
 // The core hands over whole event records.
@@ -345,7 +311,7 @@ unsafe extern "C" fn dc_event<P: Provider>(
 ) {
     // SAFETY: The core passes the device state of a bound device, live for the call.
     let mds = unsafe { MemdevState::from_raw(mds) };
-    let Some(dc) = dc_state::<P, _>(mds) else {
+    let Some(dc) = dc_current::<P>() else {
         return;
     };
     // SAFETY: `rec` points to a whole record (`RECORD_LEN` bytes, asserted above), live for the
@@ -363,7 +329,7 @@ unsafe extern "C" fn dc_event<P: Provider>(
 unsafe extern "C" fn memdev_shutdown<P: Provider>(cxlmd: *mut c::cxl_memdev) {
     // SAFETY: The core passes a live memdev; its device is embedded as `dev`.
     let md = unsafe { Memdev::from_dev((&raw mut (*cxlmd).dev).cast()) };
-    if let Some(dc) = dc_state::<P, _>(md) {
+    if let Some(dc) = dc_current::<P>() {
         P::dc_memdev_gone(dc, md);
     }
 }
@@ -392,18 +358,18 @@ impl<P: Provider> PinnedDrop for Registration<P> {
                 ptr::null_mut(),
                 Some(remove_regions::<P>),
             );
+            // Waits for the calls in flight, then until the last of our devices is released
+            // (another kernel user may hold one): the core owns their types and release
+            // callbacks, which call ours before they count the device out.
             c::cxl_region_provider_unregister(self.ops.get());
         }
         // No more Dynamic Capacity events (unregistering waited for those in flight).
-        P::dc_shutdown(&self.dc);
-        DC.store(0, Release);
-        // The device types and their release callbacks must outlive every device of theirs.
-        // Each release uncounts its device as the last thing it does; `free_module()` then waits
-        // for an RCU grace period before the module text goes.
-        while self.types.live.load(Acquire) != 0 {
-            fsleep(Delta::from_millis(10));
+        P::dc_shutdown(&self.dc.dc);
+        let timer = P::dc_timer_slot(&mut self.dc.dc.lock()).take();
+        if let Some(t) = timer {
+            work::cancel_delayed_sync(&t);
         }
-        CURRENT.store(0, Release);
+        DC.store(0, Release);
     }
 }
 
@@ -529,28 +495,23 @@ unsafe extern "C" fn decoder_detach<P: Provider>(
     0
 }
 
-/// `cxl_region_release()`: the last reference to a region device is gone.
+/// `cxl_region_release()`: the last reference to a region device is gone (called by the core's
+/// release callback, which then counts the device out).
 ///
 /// # Safety
 ///
-/// Called by the driver core once, with a region device of ours.
+/// Called by the core once, with a region device of ours.
 unsafe extern "C" fn region_release(dev: *mut bindings::device) {
-    // SAFETY: The device is of our region type; its types are read before the region goes.
-    let types = unsafe { DeviceTypes::of_region(dev) };
     // SAFETY: `dev` is embedded in a region allocated by `Region::alloc`, released once.
     unsafe { Region::release(dev) };
-    types.uncount();
 }
 
-/// The release of a `cxl_dax_region` device.
+/// The release of a `cxl_dax_region` device (called by the core's release callback).
 ///
 /// # Safety
 ///
-/// Called by the driver core once, with a dax region device of ours.
+/// Called by the core once, with a dax region device of ours.
 unsafe extern "C" fn dax_region_release(dev: *mut bindings::device) {
-    // SAFETY: The device is of our dax region type; its types are read before it goes.
-    let types = unsafe { DeviceTypes::of_dax_region(dev) };
     // SAFETY: `dev` is embedded in a dax region allocated by `Region::add_dax_region`.
     unsafe { Region::release_dax_region(dev) };
-    types.uncount();
 }

@@ -11,7 +11,7 @@
 //! `cxl_rwsem.region`, then `cxl_rwsem.dpa`. [`RegionsGuard`], [`RegionRead`] and [`RegionWrite`]
 //! are the proofs the accessors ask for.
 
-use super::provider::{self, DeviceTypes, Provider};
+use super::provider::Provider;
 use super::rwsem::{Held, ReadGuard, StaticRwSem, WriteGuard};
 use super::topology::{Dport, EndpointDecoder, Port};
 use super::{as_raw, cxl_bindings as c, flags, glue, sysfs, Range};
@@ -193,12 +193,6 @@ impl RootDecoder {
             _not_send: PhantomData,
         }
     }
-
-    /// The device types of the registered provider, which the attributes of this root decoder
-    /// belong to: they stay registered while the attribute callback runs.
-    fn provider_types(&self) -> Result<&DeviceTypes> {
-        provider::current_types(self).ok_or(ENXIO)
-    }
 }
 
 /// `regions_lock` of a root decoder, held.
@@ -259,13 +253,6 @@ impl<'a> RegionsGuard<'a> {
     /// Creates and registers `region<id>` (`devm_cxl_add_region()`); `id` was reserved with
     /// [`memregion_alloc`] and is given back on failure.
     pub(crate) fn add_region(&mut self, id: i32, mode: PartMode) -> Result<&Region> {
-        let types = match self.rd.provider_types() {
-            Ok(t) => t,
-            Err(e) => {
-                memregion_free(id);
-                return Err(e);
-            }
-        };
         // `cxl_region_alloc()`: the region is ours from here, freed by its release callback.
         let b = match KBox::init(pin_init::init_zeroed::<Opaque<c::cxl_region>>(), GFP_KERNEL) {
             Ok(b) => b,
@@ -275,17 +262,22 @@ impl<'a> RegionsGuard<'a> {
             }
         };
         let p = KBox::into_raw(b).cast::<c::cxl_region>();
-        types.count_new();
-        // SAFETY: `p` is a new, zeroed region that nothing else sees yet; the release callback of
-        // `types.region()` frees it (and returns the id) once the device is initialized. The root
-        // decoder is live; it is pinned until the release.
+        // SAFETY: `p` is a new, zeroed region that nothing else sees yet: freed here if the core
+        // does not initialize its device, else by its release callback (the core's, which calls
+        // `Region::release`: the id goes back, the root decoder is unpinned). The root decoder is
+        // live; it is pinned until the release.
         let region = unsafe {
             let dev = &raw mut (*p).dev;
-            glue::rcxl_region_device_initialize(dev.cast());
+            let rc =
+                c::cxl_provider_device_initialize(dev, c::cxl_provider_dev_CXL_PROVIDER_REGION);
+            if rc != 0 {
+                drop(KBox::from_raw(p.cast::<Opaque<c::cxl_region>>()));
+                memregion_free(id);
+                return Err(Error::from_errno(rc));
+            }
             (*dev).parent = &raw mut (*self.rd.decoder()).dev;
             bindings::get_device((*dev).parent);
             (*dev).bus = (&raw const c::cxl_bus_type).cast_mut().cast();
-            (*dev).type_ = types.region();
             (*p).cxlrd = self.rd.raw();
             (*p).id = id;
             (*p).mode = mode as c::cxl_partition_mode;
@@ -316,7 +308,9 @@ impl<'a> RegionsGuard<'a> {
         };
         // SAFETY: `xa_store` returns the old entry or an error entry.
         if let Err(e) = to_result(unsafe { bindings::xa_err(old) }) {
-            Self::unregister_erased(region, |_| {});
+            // SAFETY: Added above, in no list; the initial reference is handed over and `region`
+            // is not used after this.
+            unsafe { Self::unregister_erased(p, |_| {}) };
             return Err(e);
         }
         Ok(region)
@@ -334,22 +328,32 @@ impl<'a> RegionsGuard<'a> {
         if p.is_null() {
             return false;
         }
-        // SAFETY: The entry was a registered region, live until the reference dropped below.
-        let region = unsafe { Region::from_raw(p.cast()) };
-        Self::unregister_erased(region, detach);
+        // SAFETY: The entry was a registered region, out of the list now; the list's reference
+        // is handed over.
+        unsafe { Self::unregister_erased(p.cast(), detach) };
         true
     }
 
     /// The part of `unregister_region()` after the region left the list.
-    fn unregister_erased(region: &Region, detach: impl FnOnce(&Region)) {
-        // SAFETY: The device was added. `device_del` waits for sysfs writers in flight.
-        unsafe { bindings::device_del(region.dev()) };
-        detach(region);
-        // With sysfs closed the parameters are read-only; as in C, no lock is needed here.
-        region.release_hpa_raw();
-        // SAFETY: Drops the reference the list held since `add_region`; `region` is not used
-        // after this.
-        unsafe { bindings::put_device(region.dev()) };
+    ///
+    /// # Safety
+    ///
+    /// `p` is a region added by [`RegionsGuard::add_region`] and in no list; the caller hands
+    /// over the reference the list held (the last one this function may use: the region may be
+    /// freed when it returns), as `AlwaysRefCounted::dec_ref` takes one.
+    unsafe fn unregister_erased(p: *mut c::cxl_region, detach: impl FnOnce(&Region)) {
+        {
+            // SAFETY: Per the function's contract the region is live until the reference is
+            // dropped below, after the last use of `region`.
+            let region = unsafe { Region::from_raw(p) };
+            // SAFETY: The device was added. `device_del` waits for sysfs writers in flight.
+            unsafe { bindings::device_del(region.dev()) };
+            detach(region);
+            // With sysfs closed the parameters are read-only; as in C, no lock is needed here.
+            region.release_hpa_raw();
+        }
+        // SAFETY: Drops the reference handed over.
+        unsafe { bindings::put_device(&raw mut (*p).dev) };
     }
 
     /// Removes every region; `dying` marks the root decoder dead first (`kill_regions()`).
@@ -467,11 +471,10 @@ impl Region {
         dev: &'a Device<Ctx>,
     ) -> Option<&'a Region> {
         let raw = as_raw(dev);
-        let types = provider::current_types(dev)?;
-        // SAFETY: `raw` is a live device for `'a`; a device of our region type is embedded in a
-        // region of ours.
+        // SAFETY: `raw` is a live device for `'a`; a device of the region type (the core's,
+        // which only the provider's regions have) is embedded in a region of ours.
         unsafe {
-            ptr::eq((*raw).type_, types.region())
+            ptr::eq((*raw).type_, c::cxl_provider_region_type())
                 .then(|| Region::from_raw(kernel::container_of!(raw, c::cxl_region, dev)))
         }
     }
@@ -657,19 +660,24 @@ impl Region {
             }
             self.hpa(&g).ok_or(ENXIO)?
         };
-        let types = provider::current_types(self).ok_or(ENXIO)?;
         let b = KBox::init(
             pin_init::init_zeroed::<Opaque<c::cxl_dax_region>>(),
             GFP_KERNEL,
         )?;
         let p = KBox::into_raw(b).cast::<c::cxl_dax_region>();
-        types.count_new();
-        // SAFETY: `p` is a new, zeroed dax region that nothing else sees yet; once its device is
-        // initialized, the release callback of `types.dax_region()` frees it. The region is live
-        // and outlives its child.
+        // SAFETY: `p` is a new, zeroed dax region that nothing else sees yet: freed here if the
+        // core does not initialize its device, else by its release callback (the core's, which
+        // calls `Region::release_dax_region`). The region is live and outlives its child.
         let child = unsafe {
             let child = &raw mut (*p).dev;
-            glue::rcxl_dax_region_device_initialize(child.cast());
+            let rc = c::cxl_provider_device_initialize(
+                child,
+                c::cxl_provider_dev_CXL_PROVIDER_DAX_REGION,
+            );
+            if rc != 0 {
+                drop(KBox::from_raw(p.cast::<Opaque<c::cxl_dax_region>>()));
+                return Err(Error::from_errno(rc));
+            }
             (*p).hpa_range = bindings::range {
                 start: hpa.start,
                 end: hpa.end,
@@ -677,7 +685,6 @@ impl Region {
             (*p).cxlr = self.raw();
             (*child).parent = self.dev();
             (*child).bus = (&raw const c::cxl_bus_type).cast_mut().cast();
-            (*child).type_ = types.dax_region();
             let mut rc = bindings::dev_set_name(child, c"dax_region%d".as_char_ptr(), self.id());
             if rc == 0 {
                 rc = bindings::device_add(child);

@@ -338,6 +338,32 @@ impl Port {
         unsafe { (&raw mut (*self.raw()).regions).cast() }
     }
 
+    /// Frees the port's reference to `r` (`free_region_ref()`), if it has one: the decoder is
+    /// released from the region, the reference leaves the port's list and is freed. It takes the
+    /// lock guard exclusively, so that no `&RegionRef` (each borrowed from the guard) outlives it.
+    pub(crate) fn free_region_ref(&self, g: &mut RegionWrite, r: &Region) {
+        let index = key(r.as_raw());
+        // SAFETY: `regions` is initialized; its writers are serialized by `cxl_rwsem.region`,
+        // held for writing; a stored entry is a reference made by `alloc_region_ref`.
+        let rr = unsafe { bindings::xa_erase(self.regions(), index) }.cast::<c::cxl_region_ref>();
+        if rr.is_null() {
+            return;
+        }
+        {
+            // SAFETY: Out of the list now, still allocated until freed below.
+            let rr = unsafe { &*rr.cast::<RegionRef>() };
+            if let Some(d) = rr.decoder() {
+                d.clear_region(g, r);
+            }
+        }
+        // SAFETY: Out of the list and no longer reachable: no reference to it lives (each was
+        // borrowed from `g`, taken exclusively here); allocated as a `KBox` by `alloc_region_ref`.
+        unsafe {
+            bindings::xa_destroy((&raw mut (*rr).endpoints).cast());
+            drop(KBox::from_raw(rr.cast::<Opaque<c::cxl_region_ref>>()));
+        }
+    }
+
     /// The first switch decoder of this port that can host a new region (`match_free_decoder()`):
     /// the next one to commit (id `commit_end + 1`), not reserved by a region, and every decoder
     /// below it enabled (no out-of-order shutdown).
@@ -987,25 +1013,6 @@ impl RegionRef {
             })
         };
         found
-    }
-
-    /// Frees the reference (`free_region_ref()`): the decoder is released from the region, the
-    /// reference leaves the port's list.
-    pub(crate) fn free(&self, g: &RegionWrite, r: &Region) {
-        if let Some(d) = self.decoder() {
-            d.clear_region(g, r);
-        }
-        let (port, region) = (field!(self, port), field!(self, region));
-        let endpoints = self.endpoints();
-        // SAFETY: The reference is in the list of its port (which outlives it), made by
-        // `Port::alloc_region_ref`; it leaves the list and is freed, and not used after this.
-        unsafe {
-            bindings::xa_erase((&raw mut (*port).regions).cast(), key(region));
-            bindings::xa_destroy(endpoints);
-            drop(KBox::from_raw(
-                self.raw().cast::<Opaque<c::cxl_region_ref>>(),
-            ));
-        }
     }
 }
 

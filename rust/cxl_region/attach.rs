@@ -33,9 +33,9 @@ pub(crate) fn attach_target(r: &Region, name: &[u8], pos: usize) -> Result {
         })?;
     }
     let rc = {
-        let g = RegionWrite::lock_killable()?;
+        let mut g = RegionWrite::lock_killable()?;
         let dpa = DpaRead::lock_after(&g);
-        region_attach(r, &g, &dpa, &cxled, pos)
+        region_attach(r, &mut g, &dpa, &cxled, pos)
     };
     if let Err(e) = rc {
         dev_warn!(
@@ -52,8 +52,8 @@ pub(crate) fn attach_target(r: &Region, name: &[u8], pos: usize) -> Result {
 /// `store_targetN()` with `\n`: `detach_target()`.
 pub(crate) fn detach_target(r: &Region, pos: usize) -> Result {
     let held = {
-        let g = RegionWrite::lock_killable()?;
-        decoder_detach_pos(r, &g, pos)
+        let mut g = RegionWrite::lock_killable()?;
+        decoder_detach_pos(r, &mut g, pos)
     };
     release(held);
     Ok(())
@@ -63,8 +63,8 @@ pub(crate) fn detach_target(r: &Region, pos: usize) -> Result {
 /// pending, so the detach cannot fail.
 pub(crate) fn detach_target_unregister(r: &Region, pos: usize) {
     let held = {
-        let g = RegionWrite::lock();
-        decoder_detach_pos(r, &g, pos)
+        let mut g = RegionWrite::lock();
+        decoder_detach_pos(r, &mut g, pos)
     };
     release(held);
 }
@@ -73,13 +73,12 @@ pub(crate) fn detach_target_unregister(r: &Region, pos: usize) {
 /// DETACH_INVALIDATE)`): it leaves its region, whatever the region's state.
 pub(crate) fn decoder_unregister(cxled: &EndpointDecoder) {
     let held = {
-        let g = RegionWrite::lock();
-        let Some(r) = cxled.decoder().region(&g) else {
+        let mut g = RegionWrite::lock();
+        let Some(held) = cxled.decoder().region(&g).map(Region::get) else {
             return;
         };
         cxled.invalidate(&g);
-        let held = r.get();
-        decoder_detach(r, &g, cxled).then_some(held)
+        decoder_detach(&held, &mut g, cxled).then_some(held)
     };
     release(held);
 }
@@ -93,17 +92,21 @@ fn release(held: Option<ARef<Region>>) {
 
 /// `__cxl_decoder_detach()` for the target at `pos`; returns the region, referenced, when a
 /// target was detached.
-pub(crate) fn decoder_detach_pos(r: &Region, g: &RegionWrite, pos: usize) -> Option<ARef<Region>> {
+pub(crate) fn decoder_detach_pos(
+    r: &Region,
+    g: &mut RegionWrite,
+    pos: usize,
+) -> Option<ARef<Region>> {
     if pos >= r.interleave(g).ways as usize {
         return None;
     }
-    let cxled = r.target(g, pos)?;
-    decoder_detach(r, g, cxled).then(|| r.get())
+    let cxled: ARef<EndpointDecoder> = r.target(g, pos)?.into();
+    decoder_detach(r, g, &cxled).then(|| r.get())
 }
 
 /// The common part of `__cxl_decoder_detach()`: reset a committed region, drop the endpoint's
 /// references at every port, and take it out of the target list. Returns whether it was there.
-fn decoder_detach(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) -> bool {
+fn decoder_detach(r: &Region, g: &mut RegionWrite, cxled: &EndpointDecoder) -> bool {
     let ways = r.interleave(g).ways;
     if r.state(g) > ConfigState::Active {
         decode_reset(r, g, ways);
@@ -130,7 +133,7 @@ fn decoder_detach(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) -> bool 
 /// `cxl_region_attach()` for a region built through sysfs.
 fn region_attach(
     r: &Region,
-    g: &RegionWrite,
+    g: &mut RegionWrite,
     dpa: &DpaRead,
     cxled: &EndpointDecoder,
     pos: usize,
@@ -159,7 +162,7 @@ fn region_attach(
         return Err(EINVAL);
     }
     let rd = r.root_decoder();
-    let dport = rd
+    let dport: &Dport = rd
         .port()
         .dport_by_dev(cxled.port().host_bridge())
         .ok_or(ENXIO)?;
@@ -216,7 +219,7 @@ fn validate_position(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder, pos: 
 /// then a region reference at every port from the endpoint up.
 fn attach_position(
     r: &Region,
-    g: &RegionWrite,
+    g: &mut RegionWrite,
     cxled: &EndpointDecoder,
     dport: &Dport,
     pos: usize,
@@ -238,7 +241,12 @@ fn attach_position(
 }
 
 /// `cxl_port_attach_region()`: track the region's interest in `port` for this endpoint.
-fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) -> Result {
+fn port_attach_region(
+    port: &Port,
+    r: &Region,
+    g: &mut RegionWrite,
+    cxled: &EndpointDecoder,
+) -> Result {
     let ep = port.ep(cxled.memdev());
     let (rr, targets_inc) = match port.region_ref(r, g) {
         Some(rr) => {
@@ -259,28 +267,27 @@ fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
                 port.free_decoder(g).ok_or(EBUSY)?
             };
             let rr = alloc_region_ref(port, r, g)?;
-            if !cxld.has_region(g) {
-                cxld.set_target_type(g, r.target_type());
-                rr.set_decoder(g, cxld);
-            } else {
-                unwind(rr, r, g, true);
+            if cxld.has_region(g) {
+                unwind(port, r, g, true);
                 return Err(EBUSY);
             }
+            cxld.set_target_type(g, r.target_type());
+            rr.set_decoder(g, cxld);
             (rr, true)
         }
     };
     let Some(cxld) = rr.decoder() else {
-        unwind(rr, r, g, targets_inc);
+        unwind(port, r, g, targets_inc);
         return Err(ENXIO);
     };
     if cxld.is_switch() && rr.counts().targets > cxld.nr_targets() {
-        unwind(rr, r, g, targets_inc);
+        unwind(port, r, g, targets_inc);
         return Err(ENXIO);
     }
     setup_flags(r, g, cxld);
     if let Some(ep) = ep {
         if let Err(e) = rr.add_endpoint(g, cxled, ep) {
-            unwind(rr, r, g, targets_inc);
+            unwind(port, r, g, targets_inc);
             return Err(e);
         }
     }
@@ -293,15 +300,18 @@ fn port_attach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
     Ok(())
 }
 
-/// The `out_erase` path of `cxl_port_attach_region()`.
-fn unwind(rr: &RegionRef, r: &Region, g: &RegionWrite, targets_inc: bool) {
+/// The `out_erase` path of `cxl_port_attach_region()`: `port`'s reference to `r`.
+fn unwind(port: &Port, r: &Region, g: &mut RegionWrite, targets_inc: bool) {
+    let Some(rr) = port.region_ref(r, g) else {
+        return;
+    };
     let mut counts = rr.counts();
     if targets_inc {
         counts.targets -= 1;
         rr.set_counts(g, counts);
     }
     if counts.eps == 0 {
-        rr.free(g, r);
+        port.free_region_ref(g, r);
     }
 }
 
@@ -337,7 +347,7 @@ fn setup_flags(r: &Region, g: &RegionWrite, cxld: &PortDecoder) {
 }
 
 /// `cxl_port_detach_region()`.
-fn port_detach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &EndpointDecoder) {
+fn port_detach_region(port: &Port, r: &Region, g: &mut RegionWrite, cxled: &EndpointDecoder) {
     let Some(rr) = port.region_ref(r, g) else {
         return;
     };
@@ -353,7 +363,7 @@ fn port_detach_region(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
     }
     rr.set_counts(g, counts);
     if counts.eps == 0 {
-        rr.free(g, r);
+        port.free_region_ref(g, r);
     }
 }
 
@@ -656,7 +666,7 @@ pub(crate) fn commit_store(r: &Region, commit: bool) -> Result {
         // must not hold it.
         drop(g);
         if let Some(c) = committed {
-            crate::dc::read_back(c);
+            crate::dc::read_back(r, c);
         }
         return Ok(());
     }

@@ -164,6 +164,16 @@ impl Provider for RegionProvider {
         dc::shutdown(dc);
     }
 
+    fn dc_timer(dc: &kernel::sync::Mutex<dc::DcState>) -> Option<u64> {
+        dc::timer(dc)
+    }
+
+    fn dc_timer_slot(
+        dc: &mut dc::DcState,
+    ) -> &mut Option<kernel::sync::Arc<provider::DcTimer<Self>>> {
+        &mut dc.timer
+    }
+
     fn dc_memdev_gone(dc: &kernel::sync::Mutex<dc::DcState>, md: &topology::Memdev) {
         dc::memdev_gone(dc, md);
     }

@@ -38,17 +38,16 @@ use crate::cxl::{
         Record, Window,
     },
     extent_dev::{self, ExtentDev},
-    provider::dc_state,
+    provider::{dc_state, DcTimer},
     region::{self, DaxRegionDev, DaxRegionLocked, PartMode, Region, RegionWrite},
     topology::{DpaRead, Memdev, MemdevState},
-    work, Range,
+    Range,
 };
 use crate::RegionProvider;
 use kernel::{
     prelude::*,
     sync::{aref::ARef, Arc, Mutex},
-    time::{delay::fsleep, msecs_to_jiffies, ClockSource, Delta, Monotonic},
-    workqueue::{self, impl_has_delayed_work, new_delayed_work, DelayedWork, WorkItem},
+    time::{delay::fsleep, ClockSource, Delta, Monotonic},
 };
 
 const GET_DC_EXTENT_LIST: u16 = 0x4801;
@@ -370,7 +369,7 @@ pub(crate) struct DcState {
     /// The last commit generation handed out.
     gen: u64,
     /// Armed while a chain is open or a release waits; made the first time.
-    timer: Option<Arc<DcTimer>>,
+    pub(crate) timer: Option<Arc<DcTimer<RegionProvider>>>,
 }
 
 impl DcState {
@@ -425,56 +424,17 @@ impl DcState {
 /// tried again.
 const RELEASE_RETRY_MS: u64 = 1000;
 
-/// The Dynamic Capacity timer. It looks at the open chains once their device has been silent
+/// The Dynamic Capacity timer ran. It looks at the open chains once their device has been silent
 /// for [`extent::CHAIN_TIMEOUT_MS`]: a stalled chain is dropped and answered with an Add DC
 /// Response that accepts nothing, so that the device does not keep its capacity pending. And it
-/// tries again, every [`RELEASE_RETRY_MS`], the releases that wait.
-#[pin_data]
-pub(crate) struct DcTimer {
-    #[pin]
-    work: DelayedWork<DcTimer>,
-}
-
-impl_has_delayed_work! {
-    impl HasDelayedWork<Self> for DcTimer { self.work }
-}
-
-impl WorkItem for DcTimer {
-    type Pointer = Arc<DcTimer>;
-
-    fn run(this: Arc<DcTimer>) {
-        let Some(dc) = dc_state::<RegionProvider, _>(&*this) else {
-            return;
-        };
-        let stall = end_chains(dc, Some(now_ms()));
-        let retry = retry_releases(dc).then_some(RELEASE_RETRY_MS);
-        let next = match (stall, retry) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if let Some(ms) = next {
-            // Fails only while `shutdown()` cancels the timer.
-            let _ = workqueue::system().enqueue_delayed(this, msecs_to_jiffies(ms as u32));
-        }
-    }
-}
-
-/// Arms the timer to run in `ms` (or earlier, when it is armed already: it arms itself again
-/// for what is left).
-fn arm(timer: &mut Option<Arc<DcTimer>>, ms: u64) {
-    if timer.is_none() {
-        let t = Arc::pin_init(
-            pin_init!(DcTimer {
-                work <- new_delayed_work!("cxl_region::DcTimer"),
-            }),
-            GFP_KERNEL,
-        );
-        // Without one, a stalled chain is still dropped when its device sends the next record,
-        // and a waiting release is tried again at the next release.
-        *timer = t.ok();
-    }
-    if let Some(t) = timer {
-        let _ = workqueue::system().enqueue_delayed(t.clone(), msecs_to_jiffies(ms as u32));
+/// tries again, every [`RELEASE_RETRY_MS`], the releases that wait. Returns in how many ms it is
+/// to run again.
+pub(crate) fn timer(dc: &Mutex<DcState>) -> Option<u64> {
+    let stall = end_chains(dc, Some(now_ms()));
+    let retry = retry_releases(dc).then_some(RELEASE_RETRY_MS);
+    match (stall, retry) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -559,14 +519,11 @@ fn answer_none(mds: &MemdevState) {
     }
 }
 
-/// `cxl_region` is going: no more events come. Open chains are answered (accepting nothing) and
-/// the timer is stopped. (Waiting releases stay with the device: the regions are gone already.)
+/// `cxl_region` is going: no more events come. Open chains are answered (accepting nothing); the
+/// registration stops the timer afterwards. (Waiting releases stay with the device: the regions
+/// are gone already.)
 pub(crate) fn shutdown(dc: &Mutex<DcState>) {
     end_chains(dc, None);
-    let timer = dc.lock().timer.take();
-    if let Some(t) = timer {
-        work::cancel_delayed_sync(&t);
-    }
 }
 
 /// The memdev `md` lost its device state (it is being unregistered): its events have stopped,
@@ -637,7 +594,7 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) -> Option<Committed>
     if r.mode() != Some(PartMode::DynamicRam1) {
         return None;
     }
-    let dc = dc_state::<RegionProvider, _>(r)?;
+    let dc = dc_state::<RegionProvider>(r)?;
     let cxled = r.target(g, 0)?;
     let memdev = cxled.memdev();
     let (Some((dpa_start, dpa_end)), Ok(Some((part_start, part_end))), Some(hpa)) = (
@@ -717,8 +674,8 @@ fn add_region(
 /// and takes what lies in the region. The list is taken only if no answer to the device went out
 /// meanwhile (one that did changes the list); else it is read again, at most
 /// [`extent::MAX_LIST_RESTARTS`] times. Nothing is taken if the region was reset meanwhile.
-pub(crate) fn read_back(c: Committed) {
-    let Some(dc) = dc_state::<RegionProvider, _>(&*c.memdev) else {
+pub(crate) fn read_back(r: &Region, c: Committed) {
+    let Some(dc) = dc_state::<RegionProvider>(r) else {
         return;
     };
     let mut restarts = 0;
@@ -873,7 +830,7 @@ fn take_listed(entry: &mut DcRegion, others: &[DcRegion], listed: &[Extent]) {
 /// The decode of a region is reset: it takes no more extents. Those accepted stay the host's on
 /// the device.
 pub(crate) fn region_reset(r: &Region, _: &RegionWrite) {
-    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
+    let Some(dc) = dc_state::<RegionProvider>(r) else {
         return;
     };
     let mut st = dc.lock();
@@ -915,7 +872,7 @@ pub(crate) fn dax_region_gone(r: &Region) {
 
 /// Runs `f` on the DC state of `r`, if it is a committed DC region.
 fn with_region(r: &Region, f: impl FnOnce(&mut DcRegion)) {
-    let Some(dc) = dc_state::<RegionProvider, _>(r) else {
+    let Some(dc) = dc_state::<RegionProvider>(r) else {
         return;
     };
     let id = r.id();
@@ -1128,7 +1085,7 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
             }
         };
         if chain.push(rec, now) == Chain::Open {
-            arm(&mut st.timer, extent::CHAIN_TIMEOUT_MS);
+            DcTimer::arm(&mut st.timer, extent::CHAIN_TIMEOUT_MS);
             return;
         }
         let route = judge_chain(st, mds, &md);
@@ -1365,7 +1322,7 @@ fn release_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
         Ok(_) => {
             if give_back(dc, mds, &md) {
                 // Waits: the timer tries again until it can go.
-                arm(&mut dc.lock().timer, RELEASE_RETRY_MS);
+                DcTimer::arm(&mut dc.lock().timer, RELEASE_RETRY_MS);
             }
         }
         Err(err) => dev_err!(

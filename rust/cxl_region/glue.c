@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The C shims of cxl_region, on top of the shared ones: lockdep classes and mutexes (macros
- * under lockdep); PM flags, the DCD check and cache invalidation (static inlines); the node and
- * memory-tier notifiers (static inlines without NUMA). See include/rcxl_glue.h.
+ * The C shims of cxl_region, on top of the shared ones: mutexes (a macro under lockdep); the
+ * DCD check and cache invalidation (static inlines); the node and memory-tier notifiers (static
+ * inlines without NUMA); the trace event. See include/rcxl_glue.h.
  */
 #include "../cxl/glue.c"
 
@@ -14,24 +14,6 @@
 
 #define CREATE_TRACE_POINTS
 #include "rcxl_trace.h"
-
-static struct lock_class_key rcxl_region_key;
-static struct lock_class_key rcxl_dax_region_key;
-
-/* device_initialize() as region.c does it for its devices: own lock class, no PM. */
-void rcxl_region_device_initialize(struct device *dev)
-{
-	device_initialize(dev);
-	lockdep_set_class(&dev->mutex, &rcxl_region_key);
-	device_set_pm_not_required(dev);
-}
-
-void rcxl_dax_region_device_initialize(struct device *dev)
-{
-	device_initialize(dev);
-	lockdep_set_class(&dev->mutex, &rcxl_dax_region_key);
-	device_set_pm_not_required(dev);
-}
 
 int rcxl_mutex_lock_interruptible(struct mutex *lock)
 {
