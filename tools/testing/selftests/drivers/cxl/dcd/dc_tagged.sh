@@ -6,7 +6,8 @@
 # extents an extentZ.N device showing the tag as its uuid; the dax side claims the whole group by
 # writing the tag to daxZ.Y/uuid (in a partition that is not shareable the sequence is the host's:
 # arrival order, numbered 0..n); a shared sequence number in such a partition refuses the group; a
-# release of one member gives back the whole group, once its dax device lets go. The fixture is the
+# release of one member gives back the whole group, once its dax device lets go; a misaligned
+# extent and one over an accepted extent (which QEMU would not offer) are refused. The fixture is the
 # witness of every answer (an answer naming capacity it did not offer, or does not hold, is an
 # error it counts).
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +58,22 @@ if dc_region_up; then
 	expect_eq "both extents of the sequenced group refused, with the reason logged" 2 "$n"
 	expect_eq "... no device for them" 3 "$(extents_of $REGION | wc -w)"
 	expect_eq "... the device was answered: nothing pending" "" "$(mock_get offered)"
+
+	# The kernel's own refusals of what QEMU would not even offer: a misaligned extent, one that
+	# overlaps an accepted extent, each refused with its reason and answered (nothing pending).
+	klog_mark
+	mark=$KLOG_MARK
+	mock "add $((B + 12 * MIB + 65536)) 0x200000 0 0 0"
+	settle
+	mock "add $((B + 8 * MIB)) 0x400000 0 0 0"
+	settle
+	log=$(klog_since "$mark")
+	n=$(echo "$log" | grep -c 'not accepted: not aligned to the DC block size')
+	expect_eq "a misaligned extent refused for its alignment" 1 "$n"
+	n=$(echo "$log" | grep -c 'not accepted: overlaps an accepted extent')
+	expect_eq "an extent over an accepted one refused for the overlap" 1 "$n"
+	expect_eq "... neither has a device" 3 "$(extents_of $REGION | wc -w)"
+	expect_eq "... both answered: nothing pending" "" "$(mock_get offered)"
 
 	# A release of one member of the claimed group waits for the dax device, then takes the group.
 	mock "release $((B + 4 * MIB)) 0x200000 $TAG 0 0"
