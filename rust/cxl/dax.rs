@@ -2,7 +2,7 @@
 
 //! The dax bus calls a CXL driver makes: dax regions and their dax devices (`drivers/dax/bus.h`).
 
-use super::{as_raw, cxl_bindings as c, flags, glue, Range};
+use super::{as_raw, cxl_bindings as c, driver::DaxRegionDevice, flags, glue, Range};
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
@@ -83,13 +83,9 @@ impl<'a> Region<'a> {
     }
 
     /// The dax region of `dev`, a bound `cxl_dax_region` device, if its driver made one.
-    pub(crate) fn of(dev: &'a Device<device::Bound>) -> Option<Self> {
-        // SAFETY: `dev` is live; the core checks its type (NULL, with a warning, for another).
-        if unsafe { c::to_cxl_dax_region(as_raw(dev).cast()) }.is_null() {
-            return None;
-        }
+    pub(crate) fn of(dev: &'a DaxRegionDevice<device::Bound>) -> Option<Self> {
         // SAFETY: `dev` is live.
-        let p = unsafe { bindings::dev_get_drvdata(as_raw(dev)) };
+        let p = unsafe { bindings::dev_get_drvdata(as_raw(dev.as_ref())) };
         // INVARIANT: Only `alloc_dax_region()` sets the drvdata of a `cxl_dax_region` device (the
         // CXL core and our bus adapter leave it to the cores), for the current binding: the
         // driver core clears it when the device unbinds, after the region's devres action.

@@ -105,13 +105,81 @@ impl Notify<'_> {
     }
 }
 
+/// A device of the CXL bus of one device type, in device context `Ctx` (the shape of
+/// `pci::Device<Ctx>`): what a [`Driver`] binds, so that the type it expects is checked when it
+/// compiles.
+///
+/// # Safety
+///
+/// `Self` is a `#[repr(transparent)]` wrapper of a `struct device` of type [`Self::TYPE`].
+pub(crate) unsafe trait BusDevice<Ctx: device::DeviceContext>:
+    AsRef<Device<Ctx>>
+{
+    /// The device type the bus matches the driver with.
+    const TYPE: DeviceType;
+
+    /// # Safety
+    ///
+    /// `dev` is a device of type [`Self::TYPE`], in context `Ctx`, for `'a`.
+    unsafe fn from_raw<'a>(dev: *mut bindings::device) -> &'a Self
+    where
+        Self: Sized,
+    {
+        // SAFETY: Per the function's contract and the trait's, `Self` wraps the device.
+        unsafe { &*dev.cast::<Self>() }
+    }
+}
+
+/// Declares a [`BusDevice`] for one CXL device type.
+macro_rules! bus_device {
+    ($(#[$m:meta])* $name:ident, $ty:expr) => {
+        $(#[$m])*
+        ///
+        /// # Invariants
+        ///
+        /// A reference is to a live device of this type, in context `Ctx`.
+        #[repr(transparent)]
+        pub(crate) struct $name<Ctx: device::DeviceContext = device::Normal>(
+            Opaque<bindings::device>,
+            PhantomData<Ctx>,
+        );
+
+        // SAFETY: Transparent over the device, which has the type (type invariant).
+        unsafe impl<Ctx: device::DeviceContext> BusDevice<Ctx> for $name<Ctx> {
+            const TYPE: DeviceType = $ty;
+        }
+
+        impl<Ctx: device::DeviceContext> AsRef<Device<Ctx>> for $name<Ctx> {
+            fn as_ref(&self) -> &Device<Ctx> {
+                // SAFETY: By the type invariants the device is live, in context `Ctx`.
+                unsafe { Device::from_raw(self.0.get()) }
+            }
+        }
+
+        // SAFETY: `$name` is transparent over `Opaque<bindings::device>`, whatever `Ctx`.
+        kernel::impl_device_context_deref!(unsafe { $name });
+    };
+}
+
+bus_device!(
+    /// A `cxl_dax_region` device.
+    DaxRegionDevice,
+    DeviceType::DaxRegion
+);
+bus_device!(
+    /// A region device.
+    RegionDevice,
+    DeviceType::Region
+);
+
 /// A driver for one type of CXL bus device.
 #[vtable]
 pub(crate) trait Driver: 'static {
     /// The driver name shown under `/sys/bus/cxl/drivers/`.
     const NAME: &'static CStr;
-    /// The device type it binds.
-    const TYPE: DeviceType;
+    /// The device it binds ([`DaxRegionDevice`], [`RegionDevice`]): its type is the one the bus
+    /// matches.
+    type Device<Ctx: device::DeviceContext>: BusDevice<Ctx>;
     /// Hide the `bind`/`unbind` attributes of the driver.
     const SUPPRESS_BIND_ATTRS: bool = false;
     /// Probe asynchronously (`PROBE_PREFER_ASYNCHRONOUS`).
@@ -122,12 +190,12 @@ pub(crate) trait Driver: 'static {
 
     /// Binds `dev`; the data lives until `dev` unbinds.
     fn probe<'bound>(
-        dev: &'bound Device<device::Core<'_>>,
+        dev: &'bound Self::Device<device::Core<'_>>,
     ) -> impl PinInit<Self::Data, Error> + 'bound;
 
     /// News from the region provider about the Dynamic Capacity of `dev`, a bound
     /// `cxl_dax_region` (`cxl_driver::notify`), with `dev` locked.
-    fn notify(_dev: &Device<device::Bound>, _news: &Notify<'_>) -> Result {
+    fn notify(_dev: &Self::Device<device::Bound>, _news: &Notify<'_>) -> Result {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -189,7 +257,7 @@ impl<T: Driver> Adapter<T> {
         // `Option`s of function pointers).
         let mut d: c::cxl_driver = unsafe { core::mem::zeroed() };
         d.name = T::NAME.to_bytes_with_nul().as_ptr();
-        d.id = T::TYPE.to_raw();
+        d.id = <T::Device<device::Normal> as BusDevice<device::Normal>>::TYPE.to_raw();
         d.probe = Some(Self::probe_callback);
         if T::HAS_NOTIFY {
             d.notify = Some(Self::notify_callback);
@@ -205,9 +273,9 @@ impl<T: Driver> Adapter<T> {
         dev: *mut bindings::device,
         data: *mut c::cxl_notify_data,
     ) -> c_int {
-        // SAFETY: The provider calls `notify` with a bound device of this driver, locked, for the
-        // duration of the call.
-        let dev = unsafe { Device::<device::Bound>::from_raw(dev) };
+        // SAFETY: The provider calls `notify` with a bound device of this driver (so of its type),
+        // locked, for the duration of the call.
+        let dev = unsafe { T::Device::<device::Bound>::from_raw(dev) };
         from_result(|| {
             // SAFETY: The provider passes a valid notification, live for the call.
             let news = unsafe { Notify::from_raw(&*data) }?;
@@ -216,14 +284,16 @@ impl<T: Driver> Adapter<T> {
         })
     }
 
-    extern "C" fn probe_callback(dev: *mut bindings::device) -> c_int {
-        // SAFETY: The CXL bus calls probe with a live device of type `T::TYPE`, holding its device
-        // lock for the whole call.
+    extern "C" fn probe_callback(raw: *mut bindings::device) -> c_int {
+        // SAFETY: The CXL bus calls probe with a live device of the driver's type (it matched
+        // `cxl_driver::id`, set from `T::Device`'s), holding its device lock for the whole call.
         //
         // INVARIANT: `dev` is valid for the duration of `probe_callback()`.
-        let dev = unsafe { Device::<device::CoreInternal<'_>>::from_raw(dev) };
+        let dev = unsafe { Device::<device::CoreInternal<'_>>::from_raw(raw) };
+        // SAFETY: As above.
+        let typed = unsafe { T::Device::<device::Core<'_>>::from_raw(raw) };
         from_result(|| {
-            let data = T::probe(dev);
+            let data = T::probe(typed);
             devres::register(dev, data, GFP_KERNEL)?;
             Ok(0)
         })

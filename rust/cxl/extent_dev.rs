@@ -10,14 +10,13 @@
 //! `cxl_dax_region` reads the extents under it when it binds ([`for_each_extent`]); the layout is
 //! the core's `struct cxl_extent_dev`.
 
-use super::{as_raw, cxl_bindings as c};
+use super::{as_raw, cxl_bindings as c, driver::DaxRegionDevice};
 #[cfg(cxl_region_provider)]
 use super::{region::DaxRegionDev, sysfs};
 #[cfg(cxl_region_provider)]
 use core::ptr::NonNull;
 use kernel::{
-    bindings,
-    device::{self, Device},
+    bindings, device,
     ffi::{c_int, c_void},
 };
 #[cfg(cxl_region_provider)]
@@ -45,7 +44,10 @@ pub(crate) struct ExtentInfo {
 ///
 /// The provider adds and removes extent devices with `dax_region` locked, so a caller that holds
 /// that lock (its driver's probe) sees exactly the extents that are there.
-pub(crate) fn for_each_extent<F: FnMut(ExtentInfo)>(dax_region: &Device<device::Bound>, mut f: F) {
+pub(crate) fn for_each_extent<F: FnMut(ExtentInfo)>(
+    dax_region: &DaxRegionDevice<device::Bound>,
+    mut f: F,
+) {
     /// # Safety
     ///
     /// Called by `device_for_each_child()` with a referenced child and the `F` below.
@@ -74,7 +76,11 @@ pub(crate) fn for_each_extent<F: FnMut(ExtentInfo)>(dax_region: &Device<device::
     // SAFETY: `dax_region` is live; `visit` only uses `f` during the call and returns 0, so the
     // walk covers every child.
     unsafe {
-        bindings::device_for_each_child(as_raw(dax_region), (&raw mut f).cast(), Some(visit::<F>))
+        bindings::device_for_each_child(
+            as_raw(dax_region.as_ref()),
+            (&raw mut f).cast(),
+            Some(visit::<F>),
+        )
     };
 }
 

@@ -45,7 +45,6 @@ pub(crate) mod topology;
 use kernel::{
     bindings,
     device::{self, Device},
-    prelude::*, //
 };
 
 /// The device types of the CXL bus that a [`driver::Driver`] can bind (`CXL_DEVICE_*` in
@@ -107,18 +106,13 @@ pub(crate) struct DaxRegionInfo {
 }
 
 impl DaxRegionInfo {
-    /// Reads the information of `dev`, which must be a `cxl_dax_region` device (`-ENODEV`
-    /// otherwise).
-    pub(crate) fn of(dev: &Device<device::Bound>) -> Result<Self> {
-        // SAFETY: `dev` is live for the borrow; the core checks its type and returns NULL (with a
-        // warning) for any other device.
-        let p = unsafe { cxl_bindings::to_cxl_dax_region(as_raw(dev).cast()) };
-        if p.is_null() {
-            return Err(ENODEV);
-        }
-        // SAFETY: `p` is the live `cxl_dax_region` embedding `dev`; its range and region are set
-        // before it is added and constant afterwards, and the region outlives its child.
-        Ok(unsafe {
+    /// Reads the information of `dev`.
+    pub(crate) fn of(dev: &driver::DaxRegionDevice<device::Bound>) -> Self {
+        // SAFETY: A `cxl_dax_region` device (by its type) is embedded in a live `cxl_dax_region`;
+        // its range and region are set before it is added and constant afterwards, and the region
+        // outlives its child.
+        unsafe {
+            let p = kernel::container_of!(as_raw(dev.as_ref()), cxl_bindings::cxl_dax_region, dev);
             Self {
                 hpa_range: Range {
                     start: (*p).hpa_range.start,
@@ -128,7 +122,7 @@ impl DaxRegionInfo {
                 dynamic_capacity: (*(*p).cxlr).mode
                     == cxl_bindings::cxl_partition_mode_CXL_PARTMODE_DYNAMIC_RAM_1,
             }
-        })
+        }
     }
 }
 

@@ -14,14 +14,14 @@
 use super::provider::Provider;
 use super::rwsem::{Held, ReadGuard, StaticRwSem, WriteGuard};
 use super::topology::{Dport, EndpointDecoder, Port};
-use super::{as_raw, cxl_bindings as c, flags, glue, sysfs, Range};
+use super::{as_raw, cxl_bindings as c, driver::RegionDevice, flags, glue, sysfs, Range};
 use core::{
     marker::PhantomData,
     ptr::{self, NonNull},
 };
 use kernel::{
     bindings,
-    device::{self, Device},
+    device,
     error::{from_err_ptr, to_result},
     ffi::c_int,
     prelude::*,
@@ -466,17 +466,14 @@ impl Region {
         self.dev()
     }
 
-    /// The region a bound device is, if it is one of ours.
+    /// The region a region device is (the core's region type, which only the provider's
+    /// regions have).
     pub(crate) fn from_device<'a, Ctx: device::DeviceContext>(
-        dev: &'a Device<Ctx>,
-    ) -> Option<&'a Region> {
-        let raw = as_raw(dev);
-        // SAFETY: `raw` is a live device for `'a`; a device of the region type (the core's,
-        // which only the provider's regions have) is embedded in a region of ours.
-        unsafe {
-            ptr::eq((*raw).type_, c::cxl_provider_region_type())
-                .then(|| Region::from_raw(kernel::container_of!(raw, c::cxl_region, dev)))
-        }
+        dev: &'a RegionDevice<Ctx>,
+    ) -> &'a Region {
+        let raw = as_raw(dev.as_ref());
+        // SAFETY: `raw` is a live region device for `'a`, embedded in a region of ours.
+        unsafe { Region::from_raw(kernel::container_of!(raw, c::cxl_region, dev)) }
     }
 
     /// `cxl_region_release()`: frees the region once its last reference is gone, giving its id
@@ -646,7 +643,7 @@ impl Region {
     /// what hangs below it can go first.
     pub(crate) fn add_dax_region(
         &self,
-        dev: &Device<device::Bound>,
+        dev: &RegionDevice<device::Bound>,
         before_removal: fn(&Region),
     ) -> Result<ARef<DaxRegionDev>> {
         let hpa = {
@@ -703,14 +700,17 @@ impl Region {
         // SAFETY: The child was added just above and is referenced by `child`.
         let held = unsafe { DaxRegionDev::from_raw(child.dev.as_ptr()) }.into();
         // Removed when the region driver unbinds; at once if the devres cannot be had.
-        kernel::devres::register(dev, child, GFP_KERNEL)?;
+        kernel::devres::register(dev.as_ref(), child, GFP_KERNEL)?;
         Ok(held)
     }
 
     /// Registers the node and abstract-distance notifiers of a bound region (as
     /// `cxl_region_probe()` does); they go when the driver unbinds. `P`'s access groups follow
     /// the coordinates.
-    pub(crate) fn register_notifiers<P: Provider>(&self, dev: &Device<device::Bound>) -> Result {
+    pub(crate) fn register_notifiers<P: Provider>(
+        &self,
+        dev: &RegionDevice<device::Bound>,
+    ) -> Result {
         // SAFETY: The region is bound to our driver, so its notifier blocks are not registered
         // yet (the previous binding's devres unregistered them); they live as long as the region,
         // which outlives its binding.
@@ -725,7 +725,7 @@ impl Region {
             // INVARIANT: Registered just above.
             Notifiers(NonNull::new_unchecked(self.raw()))
         };
-        kernel::devres::register(dev, guard, GFP_KERNEL)
+        kernel::devres::register(dev.as_ref(), guard, GFP_KERNEL)
     }
 
     /// The region's node (`phys_to_target_node()` of its start); its parameters are stable while

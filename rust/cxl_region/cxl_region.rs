@@ -38,7 +38,7 @@ use cxl::region::{
 use cxl::sysfs::{Group, StoreInput};
 use cxl::{interleave, sysfs_input, topology};
 use kernel::{
-    device::{Core, Device},
+    device::Core,
     prelude::*,
     sync::atomic::Full, //
 };
@@ -82,20 +82,20 @@ struct CxlRegionDriver;
 #[vtable]
 impl cxl::driver::Driver for CxlRegionDriver {
     const NAME: &'static CStr = c"cxl_region";
-    const TYPE: cxl::DeviceType = cxl::DeviceType::Region;
+    type Device<Ctx: kernel::device::DeviceContext> = cxl::driver::RegionDevice<Ctx>;
 
     // Everything a bound region holds is device-managed.
     type Data = ();
 
-    fn probe<'bound>(dev: &'bound Device<Core<'_>>) -> impl PinInit<(), Error> + 'bound {
+    fn probe<'bound>(dev: &'bound Self::Device<Core<'_>>) -> impl PinInit<(), Error> + 'bound {
         region_probe(dev)
     }
 }
 
 /// `cxl_region_probe()` for regions created through sysfs. Not ported yet: the debugfs poison
 /// files, EDAC.
-fn region_probe(dev: &Device<Core<'_>>) -> Result {
-    let r = Region::from_device(dev).ok_or(ENODEV)?;
+fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
+    let r = Region::from_device(dev);
     // `cxl_region_can_probe()`.
     let hpa = {
         let g = RegionRead::lock_interruptible()?;

@@ -19,11 +19,8 @@
 #[path = "../cxl/mod.rs"]
 mod cxl;
 
-use cxl::{dax, driver, extent_dev, numa, DaxRegionInfo, DeviceType, Range};
-use kernel::{
-    device::{self, Device},
-    prelude::*, //
-};
+use cxl::{dax, driver, extent_dev, numa, DaxRegionInfo, Range};
+use kernel::{device, prelude::*};
 
 module! {
     type: DaxCxlModule,
@@ -41,18 +38,20 @@ struct CxlDaxRegionDriver;
 #[vtable]
 impl driver::Driver for CxlDaxRegionDriver {
     const NAME: &'static CStr = c"cxl_dax_region";
-    const TYPE: DeviceType = DeviceType::DaxRegion;
+    type Device<Ctx: device::DeviceContext> = driver::DaxRegionDevice<Ctx>;
     const SUPPRESS_BIND_ATTRS: bool = true;
     const ASYNC_PROBE: bool = true;
 
     // The dax region and its devices are device-managed: nothing to keep per device.
     type Data = ();
 
-    fn probe<'bound>(dev: &'bound Device<device::Core<'_>>) -> impl PinInit<(), Error> + 'bound {
+    fn probe<'bound>(
+        dev: &'bound Self::Device<device::Core<'_>>,
+    ) -> impl PinInit<(), Error> + 'bound {
         probe(dev)
     }
 
-    fn notify(dev: &Device<device::Bound>, news: &driver::Notify<'_>) -> Result {
+    fn notify(dev: &Self::Device<device::Bound>, news: &driver::Notify<'_>) -> Result {
         let region = dax::Region::of(dev).ok_or(ENXIO)?;
         match news {
             driver::Notify::AddExtent { range, tag, seq } => region.add_extent(*range, tag, *seq),
@@ -62,8 +61,8 @@ impl driver::Driver for CxlDaxRegionDriver {
 }
 
 /// `cxl_dax_region_probe()`.
-fn probe(dev: &Device<device::Core<'_>>) -> Result {
-    let info = DaxRegionInfo::of(dev)?;
+fn probe(dev: &driver::DaxRegionDevice<device::Core<'_>>) -> Result {
+    let info = DaxRegionInfo::of(dev);
     let start = info.hpa_range.start;
     let nid =
         numa::phys_to_target_node(start).unwrap_or_else(|| numa::memory_add_physaddr_to_nid(start));
@@ -76,7 +75,7 @@ fn probe(dev: &Device<device::Core<'_>>) -> Result {
         info.hpa_range.size()
     };
     let region = dax::Region::alloc(
-        dev,
+        dev.as_ref(),
         info.region_id,
         info.hpa_range,
         nid,
