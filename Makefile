@@ -8,6 +8,7 @@
 # make lint                 rustfmt and CLIPPY=1 over our Rust, host unit tests
 # make soak [WRITES=N] [SEED=S] [KERNEL=reference|project|debug]  the sysfs fuzzer at length
 # make soak FAULTS=1        fault injection at every N (debug kernel)
+# make ndctl [KERNEL=reference|project] [TESTS="cxl-labels ..."]  ndctl's CXL tests on cxl_test
 # make soak PROPS=N [SEED=S]  the host property tests, N cases per property
 # make soak RACES=N         the race test, N rounds of each race
 # make clean
@@ -19,7 +20,7 @@ endif
 
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) $(if $(LLVM),LLVM=$(LLVM))
 
-.PHONY: all modules clean check demo lint soak
+.PHONY: all modules clean check demo lint soak ndctl
 
 all: modules
 
@@ -44,3 +45,6 @@ lint:
 soak:
 	scripts/soak $(if $(KERNEL),--kernel $(KERNEL)) $(if $(WRITES),--writes $(WRITES)) $(if $(SEED),--seed $(SEED)) \
 		$(if $(FAULTS),--faults) $(if $(PROPS),--props $(PROPS)) $(if $(RACES),--races $(RACES))
+
+ndctl:
+	scripts/ndctl $(if $(KERNEL),--kernel $(KERNEL)) $(TESTS)

@@ -14,7 +14,7 @@ struct mutex;
 struct notifier_block;
 struct cxl_dev_state;
 
-/* The dax bus (both modules). */
+/* The dax bus (dax_cxl only: rust/dax_cxl/glue.c). */
 void rcxl_dax_hmem_flush_work(void);
 
 /* Regions (cxl_region only: rust/cxl_region/glue.c). */

@@ -77,3 +77,7 @@ ksft_install() {
 	make -s -C "$sel" TARGETS=drivers/cxl/dcd install INSTALL_PATH="$1" >"$1.log" 2>&1 ||
 		{ cat "$1.log" >&2; die "kselftest install failed"; }
 }
+
+# ndctl_tests: the directory of ndctl's CXL tests (v81, unmodified): the copy in tests/peer, which
+# tests/run checks against the workplace's shared copy where there is one.
+ndctl_tests() { echo "$TOP/tests/peer/ndctl-v81/test"; }

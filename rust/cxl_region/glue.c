@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The C shims of cxl_region, on top of the shared ones: mutexes (a macro under lockdep); the
+ * The C shims of cxl_region: mutexes (a macro under lockdep); the
  * DCD check and cache invalidation (static inlines); the node and memory-tier notifiers (static
  * inlines without NUMA); the trace event. See include/rcxl_glue.h.
  */
-#include "../cxl/glue.c"
-
+#include <linux/device.h>
 #include <linux/memregion.h>
 #include <linux/memory-tiers.h>
 #include <linux/node.h>
 
 #include <cxlmem.h>
+
+#include "rcxl_glue.h"
 
 #define CREATE_TRACE_POINTS
 #include "rcxl_trace.h"
