@@ -29,8 +29,23 @@ build_modules() {
 	(cd "$TOP" && rsync -aR --exclude-from=.gitignore --exclude target \
 		Kbuild include rust tests/modules "$dir/") >&2
 	make -s -C "$kdir" M="$dir" LLVM=-19 "$@" modules >"$dir/build.log" 2>&1 &&
-		make -s -C "$kdir" M="$dir/tests/modules" LLVM=-19 modules >>"$dir/build.log" 2>&1 ||
+		make -s -C "$kdir" M="$dir/tests/modules" LLVM=-19 modules >>"$dir/build.log" 2>&1 &&
+		make -s -C "$kdir" M="$dir/tests/modules/translate" LLVM=-19 \
+			KBUILD_EXTRA_SYMBOLS="$dir/Module.symvers" modules >>"$dir/build.log" 2>&1 ||
 		{ cat "$dir/build.log" >&2; die "module build for $name failed"; }
+}
+
+# build_translate NAME KDIR: builds only the cxl_translate fixture (tests/modules/translate) against
+# KDIR, in out/build/NAME, for a kernel that takes none of our modules (the reference kernel,
+# whose region.c exports what the fixture calls). The lock as build_modules'.
+build_translate() {
+	local name=$1 kdir=$2 dir="$TOP/out/build/$1"
+	mkdir -p "$dir"
+	exec 8>"$dir/.lock"
+	flock 8
+	(cd "$TOP" && rsync -aR --exclude-from=.gitignore tests/modules/translate "$dir/") >&2
+	make -s -C "$kdir" M="$dir/tests/modules/translate" LLVM=-19 modules >"$dir/build.log" 2>&1 ||
+		{ cat "$dir/build.log" >&2; die "cxl_translate build for $name failed"; }
 }
 
 # vm_accel: the QEMU accelerator for the test VMs: CXL_VM_ACCEL (kvm or tcg) when set, else kvm

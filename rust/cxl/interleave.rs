@@ -92,6 +92,74 @@ pub(crate) fn check_region_granularity(
     Ok(eig)
 }
 
+/// The interleave position a caller does not want checked ([`check_translation`] with it checks
+/// only the encodings: `CXL_POS_ZERO`).
+pub(crate) const POS_ZERO: i32 = 0;
+
+/// Checks the parameters of a translation (`cxl_validate_translation_params()`): valid encodings
+/// of ways and granularity, and a position among the ways.
+pub(crate) fn check_translation(eiw: u8, eig: u16, pos: i32) -> Result<(), Invalid> {
+    let ways = eiw_to_ways(eiw)?;
+    eig_to_granularity(eig)?;
+    match u32::try_from(pos) {
+        Ok(p) if p < ways => Ok(()),
+        _ => Err(Invalid),
+    }
+}
+
+/// Bits `low..=high` of a 64-bit value set (`GENMASK_ULL(high, low)`), `high` at most 63.
+const fn genmask(high: u32, low: u32) -> u64 {
+    (u64::MAX >> (63 - high)) & (u64::MAX << low)
+}
+
+/// The HPA offset within a region of a device's DPA offset, the device at interleave position
+/// `pos` (`cxl_calculate_hpa_offset()`; CXL 3.0 8.2.4.19.13, "Device Decode Logic"): the bits
+/// above the granularity move up to make room for the ways, and the position goes between.
+pub(crate) fn hpa_offset(dpa_offset: u64, pos: i32, eiw: u8, eig: u16) -> Result<u64, Invalid> {
+    check_translation(eiw, eig, pos)?;
+    let (eiw, eig) = (u32::from(eiw), u32::from(eig));
+    // Checked above: 0 <= pos < ways <= 16.
+    let pos = pos as u64;
+    let upper = dpa_offset & genmask(51, eig + 8);
+    let hpa = if eiw < 8 {
+        (upper << eiw) | (pos << (eig + 8))
+    } else {
+        // 3, 6 or 12 ways: the upper bits times 3, times the power of two, plus the position.
+        ((((upper >> (eig + 8)) * 3) << (eiw - 8)) + pos) << (eig + 8)
+    };
+    Ok(hpa | (dpa_offset & genmask(eig + 7, 0)))
+}
+
+/// The DPA offset of an HPA offset within a region (`cxl_calculate_dpa_offset()`; CXL 3.2
+/// 8.2.4.20.13): the inverse of [`hpa_offset`], the position bits taken out.
+pub(crate) fn dpa_offset(hpa_offset: u64, eiw: u8, eig: u16) -> Result<u64, Invalid> {
+    check_translation(eiw, eig, POS_ZERO)?;
+    let (eiw, eig) = (u32::from(eiw), u32::from(eig));
+    let lower = hpa_offset & genmask(eig + 7, 0);
+    let upper = if eiw < 8 {
+        (hpa_offset & !genmask(eig + eiw + 7, 0)) >> eiw
+    } else {
+        ((hpa_offset >> (eig + eiw)) / 3) << (eig + 8)
+    };
+    Ok(upper | lower)
+}
+
+/// The interleave position of the device an HPA offset within a region maps to
+/// (`cxl_calculate_position()`; CXL 3.2 8.2.4.20.13): the position bits above the granularity,
+/// or for 3, 6 and 12 ways the upper bits modulo the ways.
+pub(crate) fn position(hpa_offset: u64, eiw: u8, eig: u16) -> Result<i32, Invalid> {
+    check_translation(eiw, eig, POS_ZERO)?;
+    let ways = u64::from(eiw_to_ways(eiw)?);
+    let (eiw, eig) = (u32::from(eiw), u32::from(eig));
+    let pos = match eiw {
+        0 => 0,
+        1..=7 => (hpa_offset >> (eig + 8)) & genmask(eiw - 1, 0),
+        _ => (hpa_offset >> (eig + 8)) % ways,
+    };
+    // Less than the ways, at most 16.
+    Ok(pos as i32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +247,84 @@ mod tests {
         // An interleaved root forces its own granularity.
         assert_eq!(check_region_granularity(8192, 2, 8192), Ok(5));
         assert_eq!(check_region_granularity(256, 2, 8192), Err(Invalid));
+    }
+
+    /// Every encoding of the ways and of the granularity, with every position of the ways.
+    fn each_layout(mut f: impl FnMut(u8, u16, u32, i32)) {
+        for (ways, eiw) in WAYS {
+            for eig in 0..=MAX_ENCODED_IG {
+                for pos in 0..ways {
+                    f(eiw, eig, ways, pos as i32);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn translation_parameters() {
+        for eiw in 0..=u8::MAX {
+            for eig in [0, 3, 6, 7, 0x10, u16::MAX] {
+                for pos in [-1, 0, 1, 2, 3, 5, 6, 11, 12, 15, 16, i32::MIN, i32::MAX] {
+                    let want = eiw_to_ways(eiw).is_ok_and(|w| pos >= 0 && (pos as u32) < w)
+                        && eig <= MAX_ENCODED_IG;
+                    assert_eq!(
+                        check_translation(eiw, eig, pos).is_ok(),
+                        want,
+                        "{eiw} {eig} {pos}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The translation against the specification's formula, written independently of the
+    /// code's split by ways: HPA offset = ((DPA offset >> (IG + 8)) * ways + pos) << (IG + 8),
+    /// plus the DPA offset's bits below the granularity; and back.
+    #[test]
+    fn translation_is_the_specification_formula_and_its_inverse() {
+        let dpas = [
+            0u64,
+            1,
+            0xff,
+            0x100,
+            0x3fff,
+            0x4000,
+            0x1234_5678_9abc,
+            (1 << 44) - 1,
+        ];
+        each_layout(|eiw, eig, ways, pos| {
+            let g = 8 + u32::from(eig);
+            for dpa in dpas {
+                let want =
+                    (((dpa >> g) * u64::from(ways) + pos as u64) << g) | (dpa & ((1 << g) - 1));
+                let hpa = hpa_offset(dpa, pos, eiw, eig);
+                assert_eq!(hpa, Ok(want), "dpa {dpa:#x} pos {pos} eiw {eiw} eig {eig}");
+                assert_eq!(
+                    dpa_offset(want, eiw, eig),
+                    Ok(dpa),
+                    "hpa {want:#x} eiw {eiw} eig {eig}"
+                );
+                assert_eq!(
+                    position(want, eiw, eig),
+                    Ok(pos),
+                    "hpa {want:#x} eiw {eiw} eig {eig}"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn translation_refuses_what_the_checks_refuse() {
+        assert_eq!(hpa_offset(0, 2, 1, 0), Err(Invalid));
+        assert_eq!(hpa_offset(0, -1, 0, 0), Err(Invalid));
+        assert_eq!(hpa_offset(0, 0, 5, 0), Err(Invalid));
+        assert_eq!(dpa_offset(0, 1, 7), Err(Invalid));
+        assert_eq!(position(0, 11, 0), Err(Invalid));
+        // The C masks DPA bits above 51 off.
+        assert_eq!(hpa_offset(1 << 52, 0, 0, 0), Ok(0));
+        assert_eq!(
+            hpa_offset(u64::MAX, 2, 8, 6),
+            Ok(hpa_offset((1 << 52) - 1, 2, 8, 6).unwrap())
+        );
     }
 }

@@ -26,6 +26,8 @@ pub(crate) mod work;
 
 // What only a region provider needs (`Kbuild` sets the cfg for `cxl_region`).
 #[cfg(cxl_region_provider)]
+mod exports;
+#[cfg(cxl_region_provider)]
 pub(crate) mod extent;
 // SAFETY: All zeros is an empty chain: no extents, nothing dropped (every field is an integer or
 // an array of them).

@@ -56,3 +56,12 @@ void rcxl_trace_dc_extent(const struct device *memdev, int region, u8 record, u6
 {
 	trace_cxl_dc_extent(memdev, region, record, dpa, length, tag, seq, what, why);
 }
+
+/*
+ * region.c's translation arithmetic, in Rust (rust/cxl/exports.rs), for the kernel's test module
+ * of it alone, as region.c exports it.
+ */
+EXPORT_SYMBOL_FOR_MODULES(cxl_validate_translation_params, "cxl_translate");
+EXPORT_SYMBOL_FOR_MODULES(cxl_calculate_hpa_offset, "cxl_translate");
+EXPORT_SYMBOL_FOR_MODULES(cxl_calculate_dpa_offset, "cxl_translate");
+EXPORT_SYMBOL_FOR_MODULES(cxl_calculate_position, "cxl_translate");
