@@ -22,8 +22,9 @@
 use super::cxl_bindings as c;
 use super::extent_dev::ExtentDev;
 use super::region::{DaxRegionDev, Region, RootDecoder};
+use super::rwsem::CoreHeld;
 use super::sysfs::Group;
-use super::topology::{EndpointDecoder, Memdev, MemdevState};
+use super::topology::{EndpointDecoder, Memdev, MemdevState, Port};
 use super::work;
 use core::{any::TypeId, marker::PhantomData, ptr};
 use kernel::{
@@ -85,6 +86,16 @@ pub(crate) trait Provider: 'static {
     /// The memdev `md` lost its device state (`cxl_memdev_unregister()`, after its events
     /// stopped): what the state keeps of it goes.
     fn dc_memdev_gone(dc: &Mutex<Self::Dc>, md: &Memdev);
+
+    /// `cxl_get_poison_by_endpoint()`: reads the poison list of the memdev of endpoint port
+    /// `port`, which has committed decoders, attributing each record to its region.
+    fn poison_by_endpoint(port: &Port, held: &CoreHeld) -> Result;
+
+    /// `cxl_dpa_to_region()`: the region whose endpoint decoder on `md` maps `dpa`.
+    fn dpa_to_region<'a>(md: &'a Memdev, dpa: u64, held: &'a CoreHeld) -> Option<&'a Region>;
+
+    /// `cxl_dpa_to_hpa()`: the host physical address of `dpa` of `md` in region `r`.
+    fn dpa_to_hpa(r: &Region, md: &Memdev, dpa: u64, held: &CoreHeld) -> Option<u64>;
 }
 
 /// The most groups a provider's region devices have.
@@ -177,6 +188,9 @@ impl<P: Provider> Registration<P> {
             (*ops).kill_regions = Some(kill_regions::<P>);
             (*ops).dc_event = Some(dc_event::<P>);
             (*ops).memdev_shutdown = Some(memdev_shutdown::<P>);
+            (*ops).get_poison_by_endpoint = Some(get_poison_by_endpoint::<P>);
+            (*ops).dpa_to_region = Some(dpa_to_region::<P>);
+            (*ops).dpa_to_hpa = Some(dpa_to_hpa::<P>);
             (*reg.nb.get()).notifier_call = Some(bus_notify::<P>);
         }
         DC.store(ptr::from_ref(&reg.dc) as usize, Release);
@@ -493,6 +507,57 @@ unsafe extern "C" fn decoder_detach<P: Provider>(
         P::decoder_unregister(unsafe { EndpointDecoder::from_raw(cxled) });
     }
     0
+}
+
+/// `cxl_get_poison_by_endpoint()`, from `cxl_trigger_poison_list()`.
+///
+/// # Safety
+///
+/// Called by the core with a live endpoint port, holding `cxl_rwsem.region` and `cxl_rwsem.dpa`
+/// for reading.
+unsafe extern "C" fn get_poison_by_endpoint<P: Provider>(port: *mut c::cxl_port) -> c_int {
+    // SAFETY: The core holds both semaphores for reading for the call.
+    let held = unsafe { CoreHeld::new() };
+    // SAFETY: The core passes a live endpoint port.
+    match P::poison_by_endpoint(unsafe { Port::from_raw(port) }, &held) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `cxl_dpa_to_region()`, from the poison and event record paths.
+///
+/// # Safety
+///
+/// Called by the core with a live memdev, holding `cxl_rwsem.region` and `cxl_rwsem.dpa` for
+/// reading (the region returned is used under them).
+unsafe extern "C" fn dpa_to_region<P: Provider>(
+    cxlmd: *const c::cxl_memdev,
+    dpa: u64,
+) -> *mut c::cxl_region {
+    // SAFETY: The core holds both semaphores for reading for the call.
+    let held = unsafe { CoreHeld::new() };
+    // SAFETY: The core passes a live memdev.
+    let md = unsafe { Memdev::from_raw(cxlmd) };
+    P::dpa_to_region(md, dpa, &held).map_or(ptr::null_mut(), |r| r.as_raw())
+}
+
+/// `cxl_dpa_to_hpa()`: `ULLONG_MAX` when `dpa` has no HPA in the region.
+///
+/// # Safety
+///
+/// Called by the core with a region of ours (one `dpa_to_region` returned under the same locks)
+/// and a live memdev, holding `cxl_rwsem.region` and `cxl_rwsem.dpa` for reading.
+unsafe extern "C" fn dpa_to_hpa<P: Provider>(
+    cxlr: *mut c::cxl_region,
+    cxlmd: *const c::cxl_memdev,
+    dpa: u64,
+) -> u64 {
+    // SAFETY: The core holds both semaphores for reading for the call.
+    let held = unsafe { CoreHeld::new() };
+    // SAFETY: The core passes one of our regions and a live memdev, both live for the call.
+    let (r, md) = unsafe { (Region::from_raw(cxlr), Memdev::from_raw(cxlmd)) };
+    P::dpa_to_hpa(r, md, dpa, &held).unwrap_or(u64::MAX)
 }
 
 /// `cxl_region_release()`: the last reference to a region device is gone (called by the core's

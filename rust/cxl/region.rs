@@ -142,6 +142,16 @@ impl RootDecoder {
         }
     }
 
+    /// The root decoder's HPA to SPA translation (`cxlrd->ops.hpa_to_spa`, set by the platform
+    /// driver at enumeration: XOR interleave arithmetic), `None` when it has none (HPA and SPA
+    /// are the same); the translation's `ULLONG_MAX` is an error.
+    pub(crate) fn hpa_to_spa(&self, hpa: u64) -> Option<u64> {
+        // SAFETY: `self` is live; the ops are set before the root decoder is added.
+        let op = unsafe { (*self.raw()).ops.hpa_to_spa }?;
+        // SAFETY: The platform's callback, for its own root decoder.
+        Some(unsafe { op(self.raw(), hpa) })
+    }
+
     /// The root port (`cxlrd_to_port()`).
     pub(crate) fn port(&self) -> &Port {
         // SAFETY: A root decoder's parent is the CXL root port, which outlives it.

@@ -48,6 +48,29 @@ pub(crate) trait Held<L: StaticRwSem> {}
 impl<L: StaticRwSem> Held<L> for ReadGuard<L> {}
 impl<L: StaticRwSem> Held<L> for WriteGuard<L> {}
 
+/// `cxl_rwsem.region` and `cxl_rwsem.dpa` held for reading by the core around a call into the
+/// provider (the poison and event record paths of `memdev.c` and `mbox.c`, whose callees
+/// `lockdep_assert_held()` both): a proof for the accessors that read what either guards.
+///
+/// # Invariants
+///
+/// Made only by the provider's callbacks that the core calls with both semaphores held for
+/// reading, for the duration of the call; it cannot move to another task.
+pub(crate) struct CoreHeld(PhantomData<*mut ()>);
+
+impl CoreHeld {
+    /// # Safety
+    ///
+    /// The calling task holds `cxl_rwsem.region` and `cxl_rwsem.dpa` for reading, and keeps them
+    /// as long as the proof lives.
+    pub(crate) unsafe fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl Held<super::region::RegionSem> for CoreHeld {}
+impl Held<super::topology::DpaSem> for CoreHeld {}
+
 impl<L: StaticRwSem> ReadGuard<L> {
     /// Takes `L` for reading, after `outer` (`guard(rwsem_read)`).
     pub(crate) fn lock_after(_outer: &L::Outer) -> Self {

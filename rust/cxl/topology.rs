@@ -14,7 +14,7 @@
 
 use super::cxl_bindings as c;
 use super::region::{Interleave, Region, RegionLocked, RegionWrite};
-use super::rwsem::{ReadGuard, StaticRwSem};
+use super::rwsem::{Held, ReadGuard, StaticRwSem};
 use super::{glue, sysfs, Range};
 use core::ptr::{self, NonNull};
 use kernel::{
@@ -200,6 +200,76 @@ unsafe fn xa_for_each<T>(xa: *mut bindings::xarray, mut f: impl FnMut(&T) -> boo
 }
 
 impl Port {
+    /// # Safety
+    ///
+    /// `p` is a live CXL port that outlives `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *mut c::cxl_port) -> &'a Port {
+        // SAFETY: Per the contract; `Port` is transparent over the C structure.
+        unsafe { &*p.cast::<Port>() }
+    }
+
+    /// The memdev of an endpoint port (its `uport_dev`), `None` for other ports.
+    pub(crate) fn endpoint_memdev(&self) -> Option<&Memdev> {
+        let uport = field!(self, uport_dev).cast::<bindings::device>();
+        // SAFETY: `uport_dev` is a live device for as long as the port (`is_cxl_endpoint()`).
+        if !unsafe { c::is_cxl_memdev(uport.cast()) } {
+            return None;
+        }
+        // SAFETY: An endpoint port's `uport_dev` is its memdev's device; the memdev outlives it.
+        Some(unsafe { Memdev::from_dev(uport) })
+    }
+
+    /// The id of the last committed decoder, -1 for none (`port->commit_end`, written under
+    /// `cxl_rwsem.region` held for writing).
+    pub(crate) fn commit_end(&self, _: &impl RegionLocked) -> i32 {
+        field!(self, commit_end)
+    }
+
+    /// Whether any decoder of the port is committed (`cxl_num_decoders_committed()`; the caller
+    /// holds `cxl_rwsem.region`, which that asserts).
+    pub(crate) fn has_committed(&self, _: &impl RegionLocked) -> bool {
+        // SAFETY: `self` is live; the lock it asserts is held.
+        unsafe { c::cxl_num_decoders_committed(self.raw()) > 0 }
+    }
+
+    /// `f` of each endpoint decoder of this port, in id order, until it returns `false`
+    /// (`device_for_each_child()`). The decoders stay registered while `cxl_rwsem.region` is held:
+    /// their unregistration takes it.
+    pub(crate) fn for_each_endpoint_decoder<'a, F: FnMut(&'a EndpointDecoder) -> bool>(
+        &'a self,
+        _: &'a impl RegionLocked,
+        mut f: F,
+    ) {
+        /// # Safety
+        ///
+        /// Called by `device_for_each_child()` with a child of a live port and the `F` below.
+        unsafe extern "C" fn visit<'a, F: FnMut(&'a EndpointDecoder) -> bool>(
+            dev: *mut bindings::device,
+            data: *mut c_void,
+        ) -> i32 {
+            // SAFETY: `dev` is a live child of the port.
+            if !unsafe { c::is_endpoint_decoder(dev.cast()) } {
+                return 0;
+            }
+            // SAFETY: An endpoint decoder, live for the call; `data` is the closure, borrowed
+            // mutably by the walk alone.
+            let go = unsafe {
+                (*data.cast::<F>())(EndpointDecoder::from_raw(c::to_cxl_endpoint_decoder(
+                    dev.cast(),
+                )))
+            };
+            i32::from(!go)
+        }
+        // SAFETY: The port is live; `visit` uses `f` during the walk only.
+        unsafe {
+            bindings::device_for_each_child(
+                (&raw mut (*self.raw()).dev).cast(),
+                (&raw mut f).cast(),
+                Some(visit::<F>),
+            )
+        };
+    }
+
     /// # Safety
     ///
     /// `dev` is the device of a live CXL port that outlives `'a`.
@@ -530,6 +600,73 @@ impl Memdev {
         })
     }
 
+    /// # Safety
+    ///
+    /// `p` is a live memdev for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *const c::cxl_memdev) -> &'a Memdev {
+        // SAFETY: Per the contract; `Memdev` is transparent over the C structure.
+        unsafe { &*p.cast::<Memdev>() }
+    }
+
+    /// The memdev's endpoint port (`cxlmd->endpoint`), `None` before `cxl_mem` added it. Read under
+    /// `cxl_rwsem.region`, as the C reads it: the port's decoders cannot be unregistered
+    /// meanwhile, and the port outlives them.
+    pub(crate) fn endpoint<'a>(&'a self, _: &'a impl RegionLocked) -> Option<&'a Port> {
+        let p = field!(self, endpoint);
+        // SAFETY: See above.
+        unsafe { Port::opt(p) }
+    }
+
+    /// Whether a driver is bound to the memdev (`cxlmd->dev.driver`, read once, as the C does).
+    pub(crate) fn is_bound(&self) -> bool {
+        !field!(self, dev.driver).is_null()
+    }
+
+    /// The DPA of partition `part` after its last allocation: `(offset, length, mode)`, the whole
+    /// partition when nothing is allocated in it; `None` if there is no such partition,
+    /// `-ENODEV` once the memdev has lost its device state. The allocations are guarded by
+    /// `cxl_rwsem.dpa`, held.
+    pub(crate) fn part_tail(
+        &self,
+        part: usize,
+        _: &impl Held<DpaSem>,
+    ) -> Result<Option<(u64, u64, u32)>> {
+        self.with_state(|cxlds| {
+            // SAFETY: `with_state` passes the live device state; `nr_partitions` bounds `part`;
+            // the partitions' children (DPA allocations) are guarded by `cxl_rwsem.dpa`, held.
+            unsafe {
+                if part >= (*cxlds).nr_partitions as usize {
+                    return Ok(None);
+                }
+                let p = &raw const (*cxlds).part[part];
+                let res = &raw const (*p).res;
+                let mut last = (*res).child;
+                while !last.is_null() && !(*last).sibling.is_null() {
+                    last = (*last).sibling;
+                }
+                let offset = if last.is_null() {
+                    (*res).start
+                } else {
+                    (*last).end.wrapping_add(1)
+                };
+                let length = (*res).end.wrapping_sub(offset).wrapping_add(1);
+                Ok(Some((offset, length, (*p).mode)))
+            }
+        })
+    }
+
+    /// Reads the device's poison list for `[offset, offset + len)` into `cxl_poison` trace
+    /// records, attributed to `region` (`cxl_mem_get_poison()`); `-ENODEV` once the memdev has
+    /// lost its device state.
+    pub(crate) fn get_poison(&self, offset: u64, len: u64, region: Option<&Region>) -> Result {
+        let cxlr = region.map_or(ptr::null_mut(), |r| r.as_raw());
+        self.with_state(|_| {
+            // SAFETY: `self` is live and keeps its device state while `with_state` runs; the
+            // region, if any, is live for the call.
+            to_result(unsafe { c::cxl_mem_get_poison(self.raw(), offset, len, cxlr) })
+        })
+    }
+
     /// Whether the device is a restricted CXL device (RCH/RCD topology); `false` once the memdev
     /// has lost its device state (shut down), when no decoder below it will be programmed again.
     pub(crate) fn is_rcd(&self) -> bool {
@@ -689,7 +826,7 @@ impl EndpointDecoder {
     }
 
     /// The size of the DPA allocation, 0 without one (caller holds `cxl_rwsem.dpa`).
-    pub(crate) fn dpa_size(&self, _: &DpaRead) -> u64 {
+    pub(crate) fn dpa_size(&self, _: &impl Held<DpaSem>) -> u64 {
         let res = field!(self, dpa_res);
         if res.is_null() {
             return 0;
@@ -699,12 +836,17 @@ impl EndpointDecoder {
     }
 
     /// Whether the decoder has a DPA allocation.
-    pub(crate) fn has_dpa(&self, _: &DpaRead) -> bool {
+    pub(crate) fn has_dpa(&self, _: &impl Held<DpaSem>) -> bool {
         !field!(self, dpa_res).is_null()
     }
 
+    /// The DPA skipped before the allocation (`cxled->skip`, guarded by `cxl_rwsem.dpa`).
+    pub(crate) fn skip(&self, _: &impl Held<DpaSem>) -> u64 {
+        field!(self, skip)
+    }
+
     /// The DPA allocation, `[start, end)`, `None` without one (caller holds `cxl_rwsem.dpa`).
-    pub(crate) fn dpa_range(&self, _: &DpaRead) -> Option<(u64, u64)> {
+    pub(crate) fn dpa_range(&self, _: &impl Held<DpaSem>) -> Option<(u64, u64)> {
         let res = field!(self, dpa_res);
         // SAFETY: `dpa_res` is guarded by `cxl_rwsem.dpa`, held.
         (!res.is_null()).then(|| unsafe { ((*res).start, (*res).end.wrapping_add(1)) })
@@ -753,6 +895,11 @@ impl PortDecoder {
     pub(crate) unsafe fn from_raw<'a>(p: *mut c::cxl_decoder) -> &'a Self {
         // SAFETY: Per the contract; `Self` is transparent over the C type.
         unsafe { &*p.cast::<Self>() }
+    }
+
+    /// The decoder's id at its port (constant).
+    pub(crate) fn id(&self) -> i32 {
+        field!(self, id)
     }
 
     /// The device name.

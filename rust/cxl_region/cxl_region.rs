@@ -18,9 +18,9 @@
 //!
 //! The sysfs attributes are in [`attrs`]; target attach, decoder programming and commit in
 //! [`attach`]; the `cxl_region` driver here adds the `cxl_dax_region` child that `dax_cxl` binds.
-//! RAM and DC regions created through sysfs only: PMEM regions, auto-assembly of
-//! firmware-committed decoders, poison listing and injection and DPA->HPA translation for trace
-//! events are not ported (see `Documentation/design.md`).
+//! Poison listing and DPA->HPA translation for the core's trace records are in [`poison`]. RAM and
+//! DC regions created through sysfs only: PMEM regions, auto-assembly of firmware-committed
+//! decoders and the region's debugfs poison files are not ported (see `Documentation/design.md`).
 
 // Each module uses part of the shared layer; the rest is not compiled in.
 #[expect(dead_code)]
@@ -30,6 +30,7 @@ mod cxl;
 mod attach;
 mod attrs;
 mod dc;
+mod poison;
 
 use cxl::provider::{self, Provider};
 use cxl::region::{
@@ -176,6 +177,27 @@ impl Provider for RegionProvider {
 
     fn dc_memdev_gone(dc: &kernel::sync::Mutex<dc::DcState>, md: &topology::Memdev) {
         dc::memdev_gone(dc, md);
+    }
+
+    fn poison_by_endpoint(port: &topology::Port, held: &cxl::rwsem::CoreHeld) -> Result {
+        poison::by_endpoint(port, held)
+    }
+
+    fn dpa_to_region<'a>(
+        md: &'a topology::Memdev,
+        dpa: u64,
+        held: &'a cxl::rwsem::CoreHeld,
+    ) -> Option<&'a Region> {
+        poison::dpa_to_region(md, dpa, held)
+    }
+
+    fn dpa_to_hpa(
+        r: &Region,
+        md: &topology::Memdev,
+        dpa: u64,
+        held: &cxl::rwsem::CoreHeld,
+    ) -> Option<u64> {
+        poison::dpa_to_hpa(r, md, dpa, held)
     }
 }
 

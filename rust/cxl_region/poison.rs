@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Poison and address translation for the core's poison and event record paths
+//! (`cxl_get_poison_by_endpoint()`, `cxl_dpa_to_region()`, `cxl_dpa_to_hpa()` of `region.c`): the
+//! core calls them with `cxl_rwsem.region` and `cxl_rwsem.dpa` held for reading ([`CoreHeld`]),
+//! to list a memdev's poison by the decoders that map it and to name the region and HPA in the
+//! `cxl_poison`, `cxl_general_media` and `cxl_dram` trace records.
+
+use crate::cxl::{
+    cxl_bindings as c, interleave,
+    region::{Region, RootDecoder},
+    rwsem::CoreHeld,
+    topology::{Memdev, Port},
+};
+use kernel::prelude::*;
+
+/// `cxl_mem_get_poison()` for a partition of mode `mode`: an invalid physical address is not an
+/// error in a RAM partition (device support for volatile poison is optional).
+fn get_poison(md: &Memdev, offset: u64, len: u64, r: Option<&Region>, mode: Option<u32>) -> Result {
+    match md.get_poison(offset, len, r) {
+        Err(e) if e == EFAULT && mode == Some(c::cxl_partition_mode_CXL_PARTMODE_RAM) => Ok(()),
+        rc => rc,
+    }
+}
+
+/// `cxl_get_poison_by_endpoint()`: each decoder with DPA, in id order up to the last committed
+/// one, lists what it skips (unattributed) and what it maps (attributed to its region); then the
+/// rest of the device after the last committed decoder's partition allocations
+/// (`cxl_get_poison_unmapped()`).
+pub(crate) fn by_endpoint(port: &Port, held: &CoreHeld) -> Result {
+    let md = port.endpoint_memdev().ok_or(EINVAL)?;
+    let commit_end = port.commit_end(held);
+    let mut rc = Ok(());
+    let mut tail = None;
+    port.for_each_endpoint_decoder(held, |cxled| {
+        let Some((start, end)) = cxled.dpa_range(held) else {
+            return true;
+        };
+        let part = cxled.part(held);
+        let mode = md.part_mode(part).ok().flatten();
+        let skip = cxled.skip(held);
+        if skip != 0 {
+            rc = get_poison(md, start.wrapping_sub(skip), skip, None, mode);
+            if rc.is_err() {
+                return false;
+            }
+        }
+        rc = get_poison(md, start, end - start, cxled.decoder().region(held), mode);
+        if rc.is_err() {
+            return false;
+        }
+        if cxled.decoder().id() == commit_end {
+            tail = Some(part);
+            return false;
+        }
+        true
+    });
+    rc?;
+    let Some(part) = tail.and_then(|p| usize::try_from(p).ok()) else {
+        return Ok(());
+    };
+    for i in part.. {
+        let Some((offset, length, mode)) = md.part_tail(i, held)? else {
+            break;
+        };
+        if length == 0 {
+            break;
+        }
+        get_poison(md, offset, length, None, Some(mode))?;
+    }
+    Ok(())
+}
+
+/// `cxl_dpa_to_region()`: the region of the endpoint decoder of `md` whose DPA allocation holds
+/// `dpa`; `None` when no decoder maps it, or its decoder has no region (yet).
+pub(crate) fn dpa_to_region<'a>(
+    md: &'a Memdev,
+    dpa: u64,
+    held: &'a CoreHeld,
+) -> Option<&'a Region> {
+    if !md.is_bound() {
+        return None;
+    }
+    let port = md.endpoint(held)?;
+    if !port.has_committed(held) {
+        return None;
+    }
+    let mut found = None;
+    port.for_each_endpoint_decoder(held, |cxled| match cxled.dpa_range(held) {
+        Some((start, end)) if start < end && (start..end).contains(&dpa) => {
+            found = Some(cxled.decoder().region(held));
+            false
+        }
+        _ => true,
+    });
+    found.flatten()
+}
+
+/// `cxl_dpa_to_hpa()`: the HPA of `dpa` of `md` in region `r`, through the region's interleave
+/// (and the root decoder's XOR translation, if any), checked to fall in the region and, for
+/// modulo arithmetic, in the chunk of `md`'s position.
+pub(crate) fn dpa_to_hpa(r: &Region, md: &Memdev, dpa: u64, held: &CoreHeld) -> Option<u64> {
+    if r.flag(held, c::CXL_REGION_F_NORMALIZED_ADDRESSING) {
+        return None;
+    }
+    let cxled = (0..r.nr_targets(held).try_into().ok()?)
+        .filter_map(|i| r.target(held, i))
+        .find(|t| t.memdev() == md)?;
+    let (base, _) = cxled.dpa_range(held)?;
+    let res = r.hpa(held)?;
+    let rd = r.root_decoder();
+    if unaligned_mod3(rd, res.start) {
+        // The C's `unaligned_dpa_to_hpa()` (3, 6 and 12 ways over a window not aligned to
+        // host bridge ways x 256 MiB) is not ported yet: no HPA rather than a wrong one.
+        return None;
+    }
+    let ig = r.interleave(held);
+    let pos = cxled.pos(held);
+    let eiw = interleave::ways_to_eiw(u32::try_from(ig.ways).ok()?).ok()?;
+    let eig = interleave::granularity_to_eig(ig.granularity).ok()?;
+    let hpa = interleave::hpa_offset(dpa.wrapping_sub(base), pos, eiw, eig).ok()?;
+    let hpa = hpa.wrapping_add(res.start).wrapping_add(r.cache_size(held));
+    let xor = rd.hpa_to_spa(hpa);
+    let hpa = xor.unwrap_or(hpa);
+    if hpa == u64::MAX || !(res.start..=res.end).contains(&hpa) {
+        return None;
+    }
+    // The chunk check applies to modulo arithmetic only (`cxl_is_hpa_in_chunk()`).
+    if xor.is_none() {
+        let (gran, ways) = (
+            u64::try_from(ig.granularity).ok()?,
+            u64::try_from(ig.ways).ok()?,
+        );
+        let offset = (hpa - res.start) % (gran * ways);
+        let pos = u64::try_from(pos).ok()?;
+        if !(pos * gran..(pos + 1) * gran).contains(&offset) {
+            return None;
+        }
+    }
+    Some(hpa)
+}
+
+/// `region_is_unaligned_mod3()`: a window interleaving 3, 6 or 12 host bridges whose region does
+/// not start at a multiple of host bridge ways x 256 MiB.
+fn unaligned_mod3(rd: &RootDecoder, start: u64) -> bool {
+    let hbiw = u64::try_from(rd.interleave().ways).unwrap_or(1);
+    !hbiw.is_power_of_two() && start % (hbiw << 28) != 0
+}
