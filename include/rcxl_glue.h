@@ -28,4 +28,11 @@ void rcxl_unregister_notifiers(struct notifier_block *node_nb,
 void rcxl_trace_dc_extent(const struct device *memdev, int region, u8 record, u64 dpa,
 			  u64 length, const u8 *tag, u16 seq, const char *what, const char *why);
 
+struct cxl_region;
+struct dentry;
+struct dentry *rcxl_region_poison_debugfs(struct cxl_region *cxlr);
+void rcxl_debugfs_remove(struct dentry *dentry);
+/* In Rust (rust/cxl/region.rs): the region debugfs files' write. */
+int rcxl_region_poison_write(void *cxlr, u64 offset, bool clear);
+
 #endif /* __RCXL_GLUE_H__ */

@@ -24,6 +24,8 @@ extern "C" {
         node_nb: *mut bindings::notifier_block,
         adist_nb: *mut bindings::notifier_block,
     );
+    pub(crate) fn rcxl_region_poison_debugfs(cxlr: *mut c_void) -> *mut c_void;
+    pub(crate) fn rcxl_debugfs_remove(dentry: *mut c_void);
     pub(crate) fn rcxl_trace_dc_extent(
         memdev: *const c_void,
         region: c_int,

@@ -21,7 +21,7 @@
 
 use super::cxl_bindings as c;
 use super::extent_dev::ExtentDev;
-use super::region::{DaxRegionDev, Region, RootDecoder};
+use super::region::{DaxRegionDev, Region, RegionDpaRead, RootDecoder};
 use super::rwsem::CoreHeld;
 use super::sysfs::Group;
 use super::topology::{EndpointDecoder, Memdev, MemdevState, Port};
@@ -96,6 +96,10 @@ pub(crate) trait Provider: 'static {
 
     /// `cxl_dpa_to_hpa()`: the host physical address of `dpa` of `md` in region `r`.
     fn dpa_to_hpa(r: &Region, md: &Memdev, dpa: u64, held: &CoreHeld) -> Option<u64>;
+
+    /// A write of `offset` to the region's debugfs `inject_poison` (or `clear_poison` if
+    /// `clear`), with both semaphores held (`cxl_region_debugfs_poison_inject()`).
+    fn region_poison(r: &Region, offset: u64, clear: bool, held: &RegionDpaRead) -> Result;
 }
 
 /// The most groups a provider's region devices have.
@@ -194,6 +198,8 @@ impl<P: Provider> Registration<P> {
             (*reg.nb.get()).notifier_call = Some(bus_notify::<P>);
         }
         DC.store(ptr::from_ref(&reg.dc) as usize, Release);
+        let f: fn(*mut c::cxl_region, u64, bool) -> c_int = region_poison::<P>;
+        REGION_POISON.store(f as usize, Release);
         // SAFETY: `ops` is a complete ops table that stays pinned until unregistered in `drop`.
         if let Err(e) = to_result(unsafe { c::cxl_region_provider_register(reg.ops.get()) }) {
             DC.store(0, Release);
@@ -507,6 +513,38 @@ unsafe extern "C" fn decoder_detach<P: Provider>(
         P::decoder_unregister(unsafe { EndpointDecoder::from_raw(cxled) });
     }
     0
+}
+
+/// The provider's `region_poison`, monomorphised ([`region_poison`]), for the C write callback of
+/// the region debugfs files, which cannot be generic; 0 before registration.
+static REGION_POISON: Atomic<usize> = Atomic::new(0);
+
+/// Takes the semaphores and calls `P::region_poison`.
+fn region_poison<P: Provider>(cxlr: *mut c::cxl_region, offset: u64, clear: bool) -> c_int {
+    let held = match RegionDpaRead::lock_interruptible() {
+        Ok(held) => held,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: `rcxl_region_poison_write` passes a region of ours whose files are open.
+    let r = unsafe { Region::from_raw(cxlr) };
+    match P::region_poison(r, offset, clear, &held) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The write of a region's debugfs `inject_poison` or `clear_poison` (`rust/cxl_region/glue.c`).
+/// The files exist only while the region is bound to the provider's driver, so the provider is
+/// registered and `REGION_POISON` set; removing them waits for the writes in flight.
+#[no_mangle]
+extern "C" fn rcxl_region_poison_write(cxlr: *mut c_void, offset: u64, clear: bool) -> c_int {
+    let f = REGION_POISON.load(Acquire);
+    if f == 0 {
+        return ENXIO.to_errno();
+    }
+    // SAFETY: A non-zero `REGION_POISON` is a `region_poison::<P>` stored at registration.
+    let f: fn(*mut c::cxl_region, u64, bool) -> c_int = unsafe { core::mem::transmute(f) };
+    f(cxlr.cast(), offset, clear)
 }
 
 /// `cxl_get_poison_by_endpoint()`, from `cxl_trigger_poison_list()`.

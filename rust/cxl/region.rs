@@ -13,7 +13,7 @@
 
 use super::provider::Provider;
 use super::rwsem::{Held, ReadGuard, StaticRwSem, WriteGuard};
-use super::topology::{Dport, EndpointDecoder, Port};
+use super::topology::{DpaRead, DpaSem, Dport, EndpointDecoder, Port};
 use super::{as_raw, cxl_bindings as c, driver::RegionDevice, flags, glue, sysfs, Range};
 use core::{
     marker::PhantomData,
@@ -75,6 +75,29 @@ pub(crate) type RegionWrite = WriteGuard<RegionSem>;
 /// Either guard of `cxl_rwsem.region`: enough to read region parameters.
 pub(crate) trait RegionLocked: Held<RegionSem> {}
 impl<T: Held<RegionSem>> RegionLocked for T {}
+
+/// `cxl_rwsem.region` and then `cxl_rwsem.dpa`, both held for reading, taken interruptibly (the
+/// two `ACQUIRE(rwsem_read_intr, ..)` of the poison paths).
+pub(crate) struct RegionDpaRead {
+    // Fields drop in order: the inner semaphore first.
+    _dpa: DpaRead,
+    _region: RegionRead,
+}
+
+impl RegionDpaRead {
+    /// Takes both, `-EINTR` if a signal arrives first.
+    pub(crate) fn lock_interruptible() -> Result<Self> {
+        let region = RegionRead::lock_interruptible()?;
+        let dpa = DpaRead::lock_interruptible_after(&region)?;
+        Ok(Self {
+            _dpa: dpa,
+            _region: region,
+        })
+    }
+}
+
+impl Held<RegionSem> for RegionDpaRead {}
+impl Held<DpaSem> for RegionDpaRead {}
 
 /// A root decoder (`struct cxl_root_decoder`).
 ///
@@ -150,6 +173,15 @@ impl RootDecoder {
         let op = unsafe { (*self.raw()).ops.hpa_to_spa }?;
         // SAFETY: The platform's callback, for its own root decoder.
         Some(unsafe { op(self.raw(), hpa) })
+    }
+
+    /// The root decoder's SPA to HPA translation (`cxlrd->ops.spa_to_hpa`), `None` when it has
+    /// none; the translation's `ULLONG_MAX` is an error.
+    pub(crate) fn spa_to_hpa(&self, spa: u64) -> Option<u64> {
+        // SAFETY: `self` is live; the ops are set before the root decoder is added.
+        let op = unsafe { (*self.raw()).ops.spa_to_hpa }?;
+        // SAFETY: The platform's callback, for its own root decoder.
+        Some(unsafe { op(self.raw(), spa) })
     }
 
     /// The root port (`cxlrd_to_port()`).
@@ -738,6 +770,16 @@ impl Region {
         kernel::devres::register(dev.as_ref(), guard, GFP_KERNEL)
     }
 
+    /// Adds the region's debugfs `inject_poison` and `clear_poison` (`cxl_region_setup_poison()`),
+    /// removed when the driver unbinds. A write reaches the provider's `region_poison`.
+    pub(crate) fn add_poison_debugfs(&self, dev: &RegionDevice<device::Bound>) -> Result {
+        // SAFETY: The region is live and bound; the files pass it to their write, and are
+        // removed (waiting for writes in flight) when the driver unbinds, before the region can be
+        // freed.
+        let dentry = unsafe { glue::rcxl_region_poison_debugfs(self.raw().cast()) };
+        kernel::devres::register(dev.as_ref(), PoisonDebugfs(dentry), GFP_KERNEL)
+    }
+
     /// The region's node (`phys_to_target_node()` of its start); its parameters are stable while
     /// the driver is bound, which is when the notifiers run.
     fn target_node(&self) -> Option<i32> {
@@ -1240,6 +1282,19 @@ unsafe impl AlwaysRefCounted for DaxRegionDev {
 ///
 /// The pointer is a live region whose notifier blocks are registered.
 struct Notifiers(NonNull<c::cxl_region>);
+
+/// The region's debugfs directory (or an error pointer, which removal ignores), removed on drop.
+struct PoisonDebugfs(*mut c_void);
+
+// SAFETY: debugfs removal may happen from any task.
+unsafe impl Send for PoisonDebugfs {}
+
+impl Drop for PoisonDebugfs {
+    fn drop(&mut self) {
+        // SAFETY: The directory made by `add_poison_debugfs`, removed once.
+        unsafe { glue::rcxl_debugfs_remove(self.0) };
+    }
+}
 
 // SAFETY: Notifier unregistration may happen from any task.
 unsafe impl Send for Notifiers {}

@@ -81,6 +81,20 @@ impl<L: StaticRwSem> ReadGuard<L> {
     }
 }
 
+impl<L: StaticRwSem> ReadGuard<L> {
+    /// Takes `L` for reading unless a signal arrives first, after the semaphore ordered before it
+    /// (`O`), held in either mode (`ACQUIRE(rwsem_read_intr, ..)` inside another): `-EINTR` then.
+    pub(crate) fn lock_interruptible_after<O: StaticRwSem>(_outer: &impl Held<O>) -> Result<Self>
+    where
+        L::Outer: Held<O>,
+    {
+        // SAFETY: As in `lock_after`.
+        to_result(unsafe { bindings::down_read_interruptible(L::get()) })?;
+        // INVARIANT: The semaphore was taken for reading by this task.
+        Ok(Self(PhantomData))
+    }
+}
+
 impl<L: StaticRwSem<Outer = ()>> ReadGuard<L> {
     /// Takes `L` for reading (`guard(rwsem_read)`).
     pub(crate) fn lock() -> Self {

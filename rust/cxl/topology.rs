@@ -655,6 +655,46 @@ impl Memdev {
         })
     }
 
+    /// Whether the device can both inject and clear poison (`cxl_memdev_has_poison_cmd()`);
+    /// `false` once the memdev has lost its device state.
+    pub(crate) fn can_inject_and_clear_poison(&self) -> bool {
+        self.with_state(|_| {
+            // SAFETY: `self` is live and keeps its device state while `with_state` runs.
+            Ok(unsafe {
+                c::cxl_memdev_has_poison_cmd(
+                    self.raw(),
+                    c::poison_cmd_enabled_bits_CXL_POISON_ENABLED_INJECT,
+                ) && c::cxl_memdev_has_poison_cmd(
+                    self.raw(),
+                    c::poison_cmd_enabled_bits_CXL_POISON_ENABLED_CLEAR,
+                )
+            })
+        })
+        .unwrap_or(false)
+    }
+
+    /// Injects poison at `dpa` (`cxl_inject_poison_locked()`), or clears it
+    /// (`cxl_clear_poison_locked()`), with both `cxl_rwsem.region` and `cxl_rwsem.dpa` held, as
+    /// they assert.
+    pub(crate) fn poison_locked(
+        &self,
+        dpa: u64,
+        clear: bool,
+        _: &(impl RegionLocked + Held<DpaSem>),
+    ) -> Result {
+        self.with_state(|_| {
+            // SAFETY: `self` is live and keeps its device state while `with_state` runs; the
+            // caller holds both semaphores.
+            to_result(unsafe {
+                if clear {
+                    c::cxl_clear_poison_locked(self.raw(), dpa)
+                } else {
+                    c::cxl_inject_poison_locked(self.raw(), dpa)
+                }
+            })
+        })
+    }
+
     /// Reads the device's poison list for `[offset, offset + len)` into `cxl_poison` trace
     /// records, attributed to `region` (`cxl_mem_get_poison()`); `-ENODEV` once the memdev has
     /// lost its device state.

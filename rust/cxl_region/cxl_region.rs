@@ -18,9 +18,9 @@
 //!
 //! The sysfs attributes are in [`attrs`]; target attach, decoder programming and commit in
 //! [`attach`]; the `cxl_region` driver here adds the `cxl_dax_region` child that `dax_cxl` binds.
-//! Poison listing and DPA->HPA translation for the core's trace records are in [`poison`]. RAM and
-//! DC regions created through sysfs only: PMEM regions, auto-assembly of firmware-committed
-//! decoders and the region's debugfs poison files are not ported (see `Documentation/design.md`).
+//! Poison listing, DPA->HPA translation for the core's trace records and the region's debugfs
+//! poison files are in [`poison`]. RAM and DC regions created through sysfs only: PMEM regions and
+//! auto-assembly of firmware-committed decoders are not ported (see `Documentation/design.md`).
 
 // Each module uses part of the shared layer; the rest is not compiled in.
 #[expect(dead_code)]
@@ -93,8 +93,7 @@ impl cxl::driver::Driver for CxlRegionDriver {
     }
 }
 
-/// `cxl_region_probe()` for regions created through sysfs. Not ported yet: the debugfs poison
-/// files, EDAC.
+/// `cxl_region_probe()` for regions created through sysfs. Not ported yet: EDAC.
 fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
     let r = Region::from_device(dev);
     // `cxl_region_can_probe()`.
@@ -114,6 +113,7 @@ fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
     };
     // From here on, whatever moves the region away from COMMIT releases the driver.
     r.register_notifiers::<RegionProvider>(dev)?;
+    poison::setup(r, dev)?;
     // An accelerator driver attached to a member memdev manages the region itself.
     let attached = {
         let g = RegionRead::lock_interruptible()?;
@@ -198,6 +198,15 @@ impl Provider for RegionProvider {
         held: &cxl::rwsem::CoreHeld,
     ) -> Option<u64> {
         poison::dpa_to_hpa(r, md, dpa, held)
+    }
+
+    fn region_poison(
+        r: &Region,
+        offset: u64,
+        clear: bool,
+        held: &cxl::region::RegionDpaRead,
+    ) -> Result {
+        poison::region_poison(r, offset, clear, held)
     }
 }
 

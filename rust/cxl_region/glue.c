@@ -4,6 +4,7 @@
  * DCD check and cache invalidation (static inlines); the node and memory-tier notifiers (static
  * inlines without NUMA); the trace event. See include/rcxl_glue.h.
  */
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/memregion.h>
 #include <linux/memory-tiers.h>
@@ -55,6 +56,38 @@ void rcxl_trace_dc_extent(const struct device *memdev, int region, u8 record, u6
 			  u64 length, const u8 *tag, u16 seq, const char *what, const char *why)
 {
 	trace_cxl_dc_extent(memdev, region, record, dpa, length, tag, seq, what, why);
+}
+
+/*
+ * A region's debugfs inject_poison and clear_poison (cxl_region_setup_poison()): the file
+ * operations are a macro; the write is Rust's (rcxl_region_poison_write()).
+ */
+static int poison_inject(void *cxlr, u64 offset)
+{
+	return rcxl_region_poison_write(cxlr, offset, false);
+}
+
+static int poison_clear(void *cxlr, u64 offset)
+{
+	return rcxl_region_poison_write(cxlr, offset, true);
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(poison_inject_fops, NULL, poison_inject, "%llx\n");
+DEFINE_DEBUGFS_ATTRIBUTE(poison_clear_fops, NULL, poison_clear, "%llx\n");
+
+struct dentry *rcxl_region_poison_debugfs(struct cxl_region *cxlr)
+{
+	struct dentry *dentry = cxl_debugfs_create_dir(dev_name(&cxlr->dev));
+
+	debugfs_create_file("inject_poison", 0200, dentry, cxlr, &poison_inject_fops);
+	debugfs_create_file("clear_poison", 0200, dentry, cxlr, &poison_clear_fops);
+	return dentry;
+}
+
+/* debugfs_remove_recursive() is a macro. */
+void rcxl_debugfs_remove(struct dentry *dentry)
+{
+	debugfs_remove_recursive(dentry);
 }
 
 /*

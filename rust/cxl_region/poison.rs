@@ -8,9 +8,9 @@
 
 use crate::cxl::{
     cxl_bindings as c, interleave,
-    region::{Region, RootDecoder},
-    rwsem::CoreHeld,
-    topology::{Memdev, Port},
+    region::{Region, RegionDpaRead, RegionLocked, RootDecoder},
+    rwsem::{CoreHeld, Held},
+    topology::{DpaSem, Memdev, Port},
 };
 use kernel::prelude::*;
 
@@ -138,6 +138,102 @@ pub(crate) fn dpa_to_hpa(r: &Region, md: &Memdev, dpa: u64, held: &CoreHeld) -> 
         }
     }
     Some(hpa)
+}
+
+/// `cxl_region_setup_poison()`: the region's debugfs `inject_poison` and `clear_poison`, when
+/// every member memdev can inject and clear poison (not with normalized addressing, where there
+/// is no SPA to DPA translation).
+pub(crate) fn setup(
+    r: &Region,
+    dev: &crate::cxl::driver::RegionDevice<kernel::device::Bound>,
+) -> Result {
+    {
+        let g = crate::cxl::region::RegionRead::lock_interruptible()?;
+        if r.flag(&g, c::CXL_REGION_F_NORMALIZED_ADDRESSING) {
+            return Ok(());
+        }
+        let n = usize::try_from(r.nr_targets(&g)).unwrap_or(0);
+        if !(0..n)
+            .filter_map(|i| r.target(&g, i))
+            .all(|t| t.memdev().can_inject_and_clear_poison())
+        {
+            return Ok(());
+        }
+    }
+    r.add_poison_debugfs(dev)
+}
+
+/// A write of the region's debugfs `inject_poison` / `clear_poison`
+/// (`cxl_region_debugfs_poison_inject()` / `_clear()`): `offset` into the region, checked to lie
+/// in it past the extended linear cache, translated to a memdev and DPA.
+pub(crate) fn region_poison(r: &Region, offset: u64, clear: bool, held: &RegionDpaRead) -> Result {
+    let res = r.hpa(held).ok_or(EINVAL)?;
+    let cache = r.cache_size(held);
+    if offset < cache {
+        dev_err!(
+            r.as_ref(),
+            "Offset {:#x} is within extended linear cache {:#x}\n",
+            offset,
+            cache
+        );
+        return Err(EINVAL);
+    }
+    let size = res.end - res.start + 1;
+    if offset >= size {
+        dev_err!(
+            r.as_ref(),
+            "Offset {:#x} exceeds region size {:#x}\n",
+            offset,
+            size
+        );
+        return Err(EINVAL);
+    }
+    let (md, dpa) = offset_to_dpa(r, offset - cache, held)?;
+    md.poison_locked(dpa, clear, held)
+}
+
+/// `region_offset_to_dpa_result()`: the memdev and DPA that region offset `offset` decodes to,
+/// through the root decoder's SPA to HPA translation, if any, and the modulo arithmetic.
+fn offset_to_dpa<'a>(
+    r: &'a Region,
+    offset: u64,
+    held: &'a (impl RegionLocked + Held<DpaSem>),
+) -> Result<(&'a Memdev, u64)> {
+    let res = r.hpa(held).ok_or(ENXIO)?;
+    let rd = r.root_decoder();
+    let hpa_offset = match rd.spa_to_hpa(res.start + offset) {
+        None => offset,
+        Some(u64::MAX) => return Err(ENXIO),
+        Some(hpa) => hpa.wrapping_sub(res.start),
+    };
+    if unaligned_mod3(rd, res.start) {
+        // `unaligned_region_offset_to_dpa_result()` is not ported yet (see `dpa_to_hpa`).
+        dev_err!(
+            r.as_ref(),
+            "HPA translation of an unaligned 3, 6 or 12-way window is not supported\n"
+        );
+        return Err(ENXIO);
+    }
+    let ig = r.interleave(held);
+    let invalid = |_| ENXIO;
+    let eiw =
+        interleave::ways_to_eiw(u32::try_from(ig.ways).map_err(|_| ENXIO)?).map_err(invalid)?;
+    let eig = interleave::granularity_to_eig(ig.granularity).map_err(invalid)?;
+    let pos = interleave::position(hpa_offset, eiw, eig).map_err(invalid)?;
+    let n = r.nr_targets(held);
+    if pos >= n {
+        return Err(ENXIO);
+    }
+    let dpa_offset = interleave::dpa_offset(hpa_offset, eiw, eig).map_err(invalid)?;
+    let cxled = (0..usize::try_from(n).unwrap_or(0))
+        .filter_map(|i| r.target(held, i))
+        .find(|t| t.pos(held) == pos);
+    let Some(cxled) = cxled else {
+        dev_err!(r.as_ref(), "No device found for position {}\n", pos);
+        return Err(ENXIO);
+    };
+    let (base, _) = cxled.dpa_range(held).ok_or(EINVAL)?;
+    Ok((cxled.memdev(), base + dpa_offset))
 }
 
 /// `region_is_unaligned_mod3()`: a window interleaving 3, 6 or 12 host bridges whose region does

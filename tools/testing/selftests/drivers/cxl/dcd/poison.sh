@@ -18,6 +18,7 @@ T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
 [ -d $T/events/cxl/cxl_poison ] || skip_all "no cxl:cxl_poison trace event (tracing off)"
 snapshot
+u='[-0-9a-f]*'
 
 # poison_trace CMD...: runs CMD with cxl:cxl_poison traced; POISON = the records, one a line,
 # from "memdev=" on, with host= and serial= dropped (they differ between boots).
@@ -43,7 +44,6 @@ if DPA_SIZE= ram_region_up "$M"; then
 	rd start $CXL/$REGION/resource
 	dpa=$(printf '0x%x' $((base + 0x1000)))
 	hpa=$(printf '0x%x' $((start + 0x1000)))
-	u='[-0-9a-f]*'
 	poison_trace sysfs_write $dpa $DBG/inject_poison
 	traced "the injection is traced in $REGION at HPA $hpa" \
 		"^memdev=$M trace_type=Inject region=$REGION region_uuid=$u hpa=$hpa hpa_alias0=0xffffffffffffffff dpa=$dpa dpa_length=0x40 "
@@ -57,7 +57,29 @@ if DPA_SIZE= ram_region_up "$M"; then
 	traced "the clearing is traced in $REGION" "^memdev=$M trace_type=Clear region=$REGION region_uuid=$u hpa=$hpa .*dpa=$dpa "
 	poison_trace list
 	expect_eq "nothing listed once cleared" 0 "$(echo "$POISON" | grep -c "trace_type=List.* dpa=$dpa ")"
+	# The region's own files take an offset into the region (cxl_region_setup_poison()).
+	RDBG=/sys/kernel/debug/cxl/$REGION
+	if check "$REGION has debugfs inject_poison and clear_poison" test -e $RDBG/inject_poison -a -e $RDBG/clear_poison; then
+		dpa2=$(printf '0x%x' $((base + 0x2040)))
+		hpa2=$(printf '0x%x' $((start + 0x2040)))
+		poison_trace sysfs_write 0x2040 $RDBG/inject_poison
+		traced "offset 0x2040 of $REGION poisons $M at DPA $dpa2 (HPA $hpa2)" \
+			"^memdev=$M trace_type=Inject region=$REGION region_uuid=$u hpa=$hpa2 hpa_alias0=0xffffffffffffffff dpa=$dpa2 dpa_length=0x40 "
+		poison_trace list
+		traced "it is listed at that DPA" "^memdev=$M trace_type=List region=$REGION .*hpa=$hpa2 .*dpa=$dpa2 dpa_length=0x40 source=Injected "
+		poison_trace sysfs_write 0x2040 $RDBG/clear_poison
+		traced "the region's clear_poison clears it" "^memdev=$M trace_type=Clear region=$REGION .*dpa=$dpa2 "
+		poison_trace list
+		expect_eq "nothing listed once cleared through the region" 0 "$(echo "$POISON" | grep -c 'trace_type=List')"
+		# An offset past the region's end: EINVAL, and nothing reaches the device.
+		rd size $CXL/$REGION/size
+		poison_trace w_errno "$(printf "%#x" $((size)))" $RDBG/inject_poison
+		expect_eq "offset $(printf '%#x' $((size))) (the region's size) is refused with EINVAL" EINVAL "$ERRNO"
+		expect_eq "and nothing is injected" "" "$POISON"
+		obs region "records $(echo "$POISON" | grep -c 'trace_type=') errno $ERRNO"
+	fi
 	ram_region_down
+	check "$RDBG is gone with the region" test ! -e $RDBG
 	# With no decoder committed the core lists by memdev: the same poison, with no region.
 	poison_trace sysfs_write $dpa $DBG/inject_poison
 	traced "with no region the injection is traced without one" \
@@ -65,5 +87,27 @@ if DPA_SIZE= ram_region_up "$M"; then
 	poison_trace list
 	traced "and listed without one" "^memdev=$M trace_type=List region= .*hpa=0xffffffffffffffff .*dpa=$dpa dpa_length=0x40 source=Injected "
 	sysfs_write $dpa $DBG/clear_poison
+fi
+# A 2-way region over two static devices (256-byte granularity): offset 0x340 is the fourth
+# chunk, position 1, the second device's second chunk: DPA base + 0x140; listing that device
+# names the region and HPA start + 0x340 back (the DPA to HPA of position 1).
+if M2=$(static_memdev 2) && DPA_SIZE= ram_region_up "$M" "$M2"; then
+	set -- $EPDECS
+	rd base2 $CXL/$2/dpa_resource
+	rd start $CXL/$REGION/resource
+	dpa2=$(printf '0x%x' $((base2 + 0x140)))
+	hpa2=$(printf '0x%x' $((start + 0x340)))
+	RDBG=/sys/kernel/debug/cxl/$REGION
+	poison_trace sysfs_write 0x340 $RDBG/inject_poison
+	traced "offset 0x340 of the 2-way $REGION poisons $M2 at DPA $dpa2 (HPA $hpa2)" \
+		"^memdev=$M2 trace_type=Inject region=$REGION region_uuid=$u hpa=$hpa2 hpa_alias0=0xffffffffffffffff dpa=$dpa2 dpa_length=0x40 "
+	DBG2=/sys/kernel/debug/cxl/$M2
+	poison_trace sysfs_write 1 $CXL/$M2/trigger_poison_list
+	traced "$M2 lists it in $REGION at HPA $hpa2" "^memdev=$M2 trace_type=List region=$REGION .*hpa=$hpa2 .*dpa=$dpa2 dpa_length=0x40 source=Injected "
+	poison_trace sysfs_write 1 $CXL/$M/trigger_poison_list
+	expect_eq "$M lists nothing" 0 "$(echo "$POISON" | grep -c 'trace_type=List')"
+	obs interleave "$(echo "$POISON" | grep -c trace_type=) $(printf '%#x %#x' $((dpa2 - base2)) $((hpa2 - start)))"
+	sysfs_write 0x340 $RDBG/clear_poison
+	ram_region_down
 fi
 left "poison" ok
