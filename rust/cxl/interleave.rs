@@ -160,6 +160,80 @@ pub(crate) fn position(hpa_offset: u64, eiw: u8, eig: u16) -> Result<i32, Invali
     Ok(pos as i32)
 }
 
+/// A window's layout for the translation of regions under a 3, 6 or 12-way host bridge
+/// interleave whose start is not a multiple of host bridge ways x 256 MiB (`region.c`'s
+/// "unaligned MOD3" arithmetic, where the position is not in the address bits).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mod3 {
+    /// The region's ways and granularity.
+    pub(crate) ways: u32,
+    pub(crate) granularity: u64,
+    /// The root decoder's (host bridge) ways and granularity.
+    pub(crate) hb_ways: u32,
+    pub(crate) hb_granularity: u64,
+    /// The region's first HPA.
+    pub(crate) start: u64,
+}
+
+/// `region_is_unaligned_mod3()`: host bridge ways not a power of two, and a region start that is
+/// not a multiple of host bridge ways x 256 MiB.
+pub(crate) fn is_unaligned_mod3(hb_ways: u32, start: u64) -> bool {
+    !hb_ways.is_power_of_two() && start % (u64::from(hb_ways) << 28) != 0
+}
+
+/// `restore_parent()`: the address in the parent of `addr` at interleave position `pos` of `ways`
+/// at granularity `gran` (a power of two).
+fn restore_parent(addr: u64, pos: u64, gran: u64, ways: u64) -> u64 {
+    let mask = gran - 1;
+    (addr & !mask)
+        .wrapping_mul(ways)
+        .wrapping_add(pos * gran)
+        .wrapping_add(addr & mask)
+}
+
+/// `unaligned_dpa_to_hpa()`: the HPA of DPA offset `dpa_offset` of the device at region position
+/// `pos` (`decode_pos()` splits it into the position below its host bridge and the host bridge's
+/// position); `None` for a layout the CXL specification does not allow (region ways 3, 6 or 12 over
+/// host bridge ways 3, 6 or 12 that divide them) or no match.
+pub(crate) fn unaligned_dpa_to_hpa(m: &Mod3, pos: i32, dpa_offset: u64) -> Option<u64> {
+    let allowed: &[u32] = match m.hb_ways {
+        3 => &[3, 6, 12],
+        6 => &[6, 12],
+        12 => &[12],
+        _ => &[],
+    };
+    if !allowed.contains(&m.ways) || !m.hb_granularity.is_power_of_two() {
+        return None;
+    }
+    let pos = u32::try_from(pos).ok()?;
+    let per_hb = m.ways / m.hb_ways;
+    let (pos_port, pos_hb) = (pos % per_hb, pos / per_hb);
+    let hpa_port = if m.hb_granularity != m.granularity {
+        restore_parent(
+            dpa_offset,
+            u64::from(pos_port),
+            m.granularity,
+            u64::from(per_hb),
+        )
+    } else {
+        dpa_offset
+    };
+    let shift = m.hb_granularity.trailing_zeros();
+    let hb_ways = u64::from(m.hb_ways);
+    (0..hb_ways)
+        .map(|p| restore_parent(hpa_port, p, m.hb_granularity, hb_ways).wrapping_add(m.start))
+        .find(|hpa| (hpa >> shift) % hb_ways == u64::from(pos_hb))
+}
+
+/// The DPA offset `unaligned_region_offset_to_dpa_result()` tries for region offset `offset`
+/// (the same for every device; the caller keeps the device whose [`unaligned_dpa_to_hpa`] of it
+/// is the HPA): the offset's interleave set times the host bridge granularity, plus the offset
+/// within the granule.
+pub(crate) fn unaligned_dpa_offset(m: &Mod3, offset: u64) -> u64 {
+    let width = m.hb_granularity * u64::from(m.hb_ways);
+    (offset / width) * m.hb_granularity + offset % m.hb_granularity
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,5 +400,108 @@ mod tests {
             hpa_offset(u64::MAX, 2, 8, 6),
             Ok(hpa_offset((1 << 52) - 1, 2, 8, 6).unwrap())
         );
+    }
+
+    /// Region ways equal to the host bridge ways (one device below each host bridge), every
+    /// granularity, windows starting at 256 MiB multiples.
+    fn each_mod3(mut f: impl FnMut(Mod3, u8, u16)) {
+        for (ways, eiw) in [(3u32, 8u8), (6, 9), (12, 10)] {
+            for eig in 0..=MAX_ENCODED_IG {
+                let g = 256u64 << eig;
+                for k in 1..=(2 * u64::from(ways)) {
+                    f(
+                        Mod3 {
+                            ways,
+                            granularity: g,
+                            hb_ways: ways,
+                            hb_granularity: g,
+                            start: k << 28,
+                        },
+                        eiw,
+                        eig,
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mod3_alignment() {
+        assert!(!is_unaligned_mod3(4, 1 << 28));
+        assert!(!is_unaligned_mod3(3, 3 << 28));
+        assert!(is_unaligned_mod3(3, 4 << 28));
+        assert!(is_unaligned_mod3(6, 9 << 28));
+        assert!(!is_unaligned_mod3(12, 24 << 28));
+    }
+
+    /// Where the window is aligned, the unaligned arithmetic gives what the modulo one gives.
+    #[test]
+    fn mod3_aligned_is_modulo() {
+        each_mod3(|m, eiw, eig| {
+            if is_unaligned_mod3(m.hb_ways, m.start) {
+                return;
+            }
+            for pos in 0..m.ways as i32 {
+                for dpa in [0u64, 0x40, 0x1234_5678, (1 << 30) - 1] {
+                    let want = hpa_offset(dpa, pos, eiw, eig).unwrap() + m.start;
+                    assert_eq!(
+                        unaligned_dpa_to_hpa(&m, pos, dpa),
+                        Some(want),
+                        "{m:?} {pos} {dpa:#x}"
+                    );
+                }
+            }
+        });
+    }
+
+    /// Where it is not, the devices' DPA offsets still cover the region's HPA one to one, and
+    /// the target-independent DPA offset of each HPA is the one it came from.
+    #[test]
+    fn mod3_unaligned_is_one_to_one() {
+        each_mod3(|m, _, _| {
+            if !is_unaligned_mod3(m.hb_ways, m.start) {
+                return;
+            }
+            let g = m.hb_granularity;
+            let sets = 5u64;
+            let size = sets * g * u64::from(m.ways);
+            let mut seen = std::vec![false; (size / g) as usize];
+            for pos in 0..m.ways as i32 {
+                for dpa in (0..sets * g).step_by(g as usize / 2) {
+                    let hpa = unaligned_dpa_to_hpa(&m, pos, dpa).expect("a match");
+                    assert!(
+                        hpa >= m.start && hpa < m.start + size,
+                        "{m:?} {pos} {dpa:#x}"
+                    );
+                    assert_eq!(unaligned_dpa_offset(&m, hpa - m.start), dpa, "{m:?} {pos}");
+                    if dpa % g == 0 {
+                        let chunk = ((hpa - m.start) / g) as usize;
+                        assert!(!seen[chunk], "{m:?} {pos} {dpa:#x}: chunk twice");
+                        seen[chunk] = true;
+                    }
+                }
+            }
+            assert!(seen.iter().all(|s| *s), "{m:?}: a chunk no device maps");
+        });
+    }
+
+    #[test]
+    fn mod3_refuses_what_the_specification_does_not_allow() {
+        let m = Mod3 {
+            ways: 4,
+            granularity: 256,
+            hb_ways: 3,
+            hb_granularity: 256,
+            start: 1 << 28,
+        };
+        assert_eq!(unaligned_dpa_to_hpa(&m, 0, 0), None);
+        let m = Mod3 {
+            ways: 3,
+            granularity: 256,
+            hb_ways: 6,
+            hb_granularity: 256,
+            start: 1 << 28,
+        };
+        assert_eq!(unaligned_dpa_to_hpa(&m, 0, 0), None);
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::cxl::{
     cxl_bindings as c, interleave,
-    region::{Region, RegionDpaRead, RegionLocked, RootDecoder},
+    region::{Region, RegionDpaRead, RegionLocked},
     rwsem::{CoreHeld, Held},
     topology::{DpaSem, Memdev, Port},
 };
@@ -109,24 +109,27 @@ pub(crate) fn dpa_to_hpa(r: &Region, md: &Memdev, dpa: u64, held: &CoreHeld) -> 
     let (base, _) = cxled.dpa_range(held)?;
     let res = r.hpa(held)?;
     let rd = r.root_decoder();
-    if unaligned_mod3(rd, res.start) {
-        // The C's `unaligned_dpa_to_hpa()` (3, 6 and 12 ways over a window not aligned to
-        // host bridge ways x 256 MiB) is not ported yet: no HPA rather than a wrong one.
-        return None;
-    }
     let ig = r.interleave(held);
     let pos = cxled.pos(held);
-    let eiw = interleave::ways_to_eiw(u32::try_from(ig.ways).ok()?).ok()?;
-    let eig = interleave::granularity_to_eig(ig.granularity).ok()?;
-    let hpa = interleave::hpa_offset(dpa.wrapping_sub(base), pos, eiw, eig).ok()?;
-    let hpa = hpa.wrapping_add(res.start).wrapping_add(r.cache_size(held));
+    let mod3 = unaligned_mod3(r, held);
+    let hpa = match mod3 {
+        Some(m) => interleave::unaligned_dpa_to_hpa(&m, pos, dpa.wrapping_sub(base))?,
+        None => {
+            let eiw = interleave::ways_to_eiw(u32::try_from(ig.ways).ok()?).ok()?;
+            let eig = interleave::granularity_to_eig(ig.granularity).ok()?;
+            interleave::hpa_offset(dpa.wrapping_sub(base), pos, eiw, eig)
+                .ok()?
+                .wrapping_add(res.start)
+        }
+    };
+    let hpa = hpa.wrapping_add(r.cache_size(held));
     let xor = rd.hpa_to_spa(hpa);
     let hpa = xor.unwrap_or(hpa);
     if hpa == u64::MAX || !(res.start..=res.end).contains(&hpa) {
         return None;
     }
-    // The chunk check applies to modulo arithmetic only (`cxl_is_hpa_in_chunk()`).
-    if xor.is_none() {
+    // The chunk check applies to aligned modulo arithmetic only (`cxl_is_hpa_in_chunk()`).
+    if xor.is_none() && mod3.is_none() {
         let (gran, ways) = (
             u64::try_from(ig.granularity).ok()?,
             u64::try_from(ig.ways).ok()?,
@@ -206,13 +209,25 @@ fn offset_to_dpa<'a>(
         Some(u64::MAX) => return Err(ENXIO),
         Some(hpa) => hpa.wrapping_sub(res.start),
     };
-    if unaligned_mod3(rd, res.start) {
-        // `unaligned_region_offset_to_dpa_result()` is not ported yet (see `dpa_to_hpa`).
-        dev_err!(
-            r.as_ref(),
-            "HPA translation of an unaligned 3, 6 or 12-way window is not supported\n"
-        );
-        return Err(ENXIO);
+    if let Some(m) = unaligned_mod3(r, held) {
+        // `unaligned_region_offset_to_dpa_result()`: not invertible algebraically; the device
+        // whose DPA offset maps back to the HPA is the one.
+        let hpa = res.start + offset;
+        let dpa_offset = interleave::unaligned_dpa_offset(&m, offset);
+        let n = usize::try_from(r.nr_targets(held)).unwrap_or(0);
+        let found = (0..n)
+            .filter_map(|i| r.target(held, i))
+            .find(|t| interleave::unaligned_dpa_to_hpa(&m, t.pos(held), dpa_offset) == Some(hpa));
+        let Some(cxled) = found else {
+            dev_err!(
+                r.as_ref(),
+                "failed to resolve HPA {:#x} in unaligned MOD3 region\n",
+                hpa
+            );
+            return Err(ENXIO);
+        };
+        let (base, _) = cxled.dpa_range(held).ok_or(EINVAL)?;
+        return Ok((cxled.memdev(), base + dpa_offset));
     }
     let ig = r.interleave(held);
     let invalid = |_| ENXIO;
@@ -236,9 +251,22 @@ fn offset_to_dpa<'a>(
     Ok((cxled.memdev(), base + dpa_offset))
 }
 
-/// `region_is_unaligned_mod3()`: a window interleaving 3, 6 or 12 host bridges whose region does
-/// not start at a multiple of host bridge ways x 256 MiB.
-fn unaligned_mod3(rd: &RootDecoder, start: u64) -> bool {
-    let hbiw = u64::try_from(rd.interleave().ways).unwrap_or(1);
-    !hbiw.is_power_of_two() && start % (hbiw << 28) != 0
+/// The layout of `r` for the unaligned MOD3 arithmetic when `r` needs it
+/// (`region_is_unaligned_mod3()`: a window interleaving 3, 6 or 12 host bridges, the region not
+/// starting at a multiple of host bridge ways x 256 MiB), else `None`.
+fn unaligned_mod3(r: &Region, held: &impl RegionLocked) -> Option<interleave::Mod3> {
+    let root = r.root_decoder().interleave();
+    let hb_ways = u32::try_from(root.ways).ok()?;
+    let start = r.hpa(held)?.start;
+    if !interleave::is_unaligned_mod3(hb_ways, start) {
+        return None;
+    }
+    let ig = r.interleave(held);
+    Some(interleave::Mod3 {
+        ways: u32::try_from(ig.ways).ok()?,
+        granularity: u64::try_from(ig.granularity).ok()?,
+        hb_ways,
+        hb_granularity: u64::try_from(root.granularity).ok()?,
+        start,
+    })
 }
