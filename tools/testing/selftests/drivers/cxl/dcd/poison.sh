@@ -7,7 +7,8 @@
 # with the region's name and the HPA the DPA decodes to; trigger_poison_list then lists it
 # (trace_type=List) the same way, and no more once clear_poison cleared it. Without a region the
 # same poison is listed with no region and no HPA. Upstream ndctl's cxl-poison.sh checks the same
-# records on cxl_test; this is the QEMU device.
+# records on cxl_test; this is the QEMU device, whose monitor also poisons its own list
+# (cxl-inject-poison: listed in the region, also by the real client's cxl list --media-errors).
 . "$(dirname "$0")/lib.sh"
 ksft_main "$@"
 need_static
@@ -57,6 +58,28 @@ if DPA_SIZE= ram_region_up "$M"; then
 	traced "the clearing is traced in $REGION" "^memdev=$M trace_type=Clear region=$REGION region_uuid=$u hpa=$hpa .*dpa=$dpa "
 	poison_trace list
 	expect_eq "nothing listed once cleared" 0 "$(echo "$POISON" | grep -c "trace_type=List.* dpa=$dpa ")"
+	# Poison the device itself knows of (QEMU's cxl-inject-poison, into its own list, no
+	# mailbox command from this host): listed in the region, also by the real client.
+	if has_qmp && Q=$(qom_of $M); then
+		dpa3=$(printf '0x%x' $((base + 0x3000)))
+		hpa3=$(printf '0x%x' $((start + 0x3000)))
+		r=$(qmp "{\"execute\": \"cxl-inject-poison\", \"arguments\": {\"path\": \"$Q\", \"start\": $((dpa3)), \"length\": 128}}")
+		expect_eq "QEMU's monitor poisons 128 bytes at DPA $dpa3 of $M" '{"return": {}}' "$r"
+		poison_trace list
+		traced "trigger_poison_list lists QEMU's poison in $REGION at HPA $hpa3" \
+			"^memdev=$M trace_type=List region=$REGION region_uuid=$u hpa=$hpa3 hpa_alias0=0xffffffffffffffff dpa=$dpa3 dpa_length=0x80 "
+		obs qemu "$(echo "$POISON" | sed "s/region_uuid=[^ ]* //; s/$hpa3/HPA/; s/$dpa3/DPA/; s/memdev=$M/memdev=M/")"
+		if command -v cxl >/dev/null; then
+			out=$(cxl list -r $REGION --media-errors 2>&1)
+			obs client "$(echo "$out" | tr -d ' \n')"
+			check "cxl list -r $REGION --media-errors names offset $(printf '%#x' 0x3000) and length 128" \
+				sh -c "echo '$out' | tr -d ' \n' | grep -q '\"offset\":12288,\"length\":128'"
+		fi
+		sysfs_write $dpa3 $DBG/clear_poison
+		sysfs_write $(printf '0x%x' $((base + 0x3040))) $DBG/clear_poison
+	else
+		skip "QEMU's own poison" "no qmp command reaching this guest's monitor"
+	fi
 	# The region's own files take an offset into the region (cxl_region_setup_poison()).
 	RDBG=/sys/kernel/debug/cxl/$REGION
 	if check "$REGION has debugfs inject_poison and clear_poison" test -e $RDBG/inject_poison -a -e $RDBG/clear_poison; then
