@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of `make ndctl`: runs the named tests of ndctl's CXL suite (the peer suite, unmodified,
 # in /ndctl/test) one after the other on cxl_test, each between "@@NDCTL-BEGIN NAME" and
-# "@@NDCTL-END NAME STATUS" lines (0 passed, 77 skipped, else failed: meson's convention), which the
-# host turns into TAP. The status is 0.
+# "@@NDCTL-END NAME STATUS SECONDS" lines (0 passed, 77 skipped, else failed: meson's convention;
+# the test's guest time), which the host turns into TAP. The status is 0.
 cd /ndctl/test || exit 1
 export NDCTL=/usr/bin/ndctl DAXCTL=/usr/bin/daxctl CXL=/usr/bin/cxl TEST_PATH=/ndctl/test
 echo "# kernel $(cat /etc/cxlvm/kernel): $(uname -r), modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 for t in "$@"; do
 	echo "@@NDCTL-BEGIN $t"
+	t0=$(date +%s)
 	bash "./$t.sh" 2>&1
 	rc=$?
-	echo "@@NDCTL-END $t $rc"
+	echo "@@NDCTL-END $t $rc $(($(date +%s) - t0))"
 done
 exit 0
