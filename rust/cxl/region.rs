@@ -573,6 +573,16 @@ impl Region {
         }
     }
 
+    /// The attached targets, `targets[0..nr_targets]` (the C loops `for (i = 0; i < p->nr_targets;
+    /// i++)`).
+    pub(crate) fn targets<'a>(
+        &'a self,
+        g: &'a impl RegionLocked,
+    ) -> impl Iterator<Item = &'a EndpointDecoder> + 'a {
+        let n = usize::try_from(self.nr_targets(g)).unwrap_or(0);
+        (0..n).filter_map(move |i| self.target(g, i))
+    }
+
     /// Sets or clears the target at `pos` (bounds checked by the caller against the ways).
     pub(crate) fn set_target(&self, _: &RegionWrite, pos: usize, t: Option<&EndpointDecoder>) {
         let p = t.map_or(ptr::null_mut(), |t| t.as_raw());

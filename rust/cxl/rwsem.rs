@@ -79,9 +79,7 @@ impl<L: StaticRwSem> ReadGuard<L> {
         // INVARIANT: The semaphore was taken for reading by this task.
         Self(PhantomData)
     }
-}
 
-impl<L: StaticRwSem> ReadGuard<L> {
     /// Takes `L` for reading unless a signal arrives first, after the semaphore ordered before it
     /// (`O`), held in either mode (`ACQUIRE(rwsem_read_intr, ..)` inside another): `-EINTR` then.
     pub(crate) fn lock_interruptible_after<O: StaticRwSem>(_outer: &impl Held<O>) -> Result<Self>

@@ -117,9 +117,8 @@ fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
     // An accelerator driver attached to a member memdev manages the region itself.
     let attached = {
         let g = RegionRead::lock_interruptible()?;
-        (0..r.nr_targets(&g) as usize)
-            .filter_map(|i| r.target(&g, i))
-            .any(|t| t.memdev().has_attach())
+        let attached = r.targets(&g).any(|t| t.memdev().has_attach());
+        attached
     };
     if attached {
         return Ok(());

@@ -8,7 +8,7 @@
 
 use crate::cxl::{
     cxl_bindings as c, interleave,
-    region::{Region, RegionDpaRead, RegionLocked},
+    region::{Interleave, Region, RegionDpaRead, RegionLocked},
     rwsem::{CoreHeld, Held},
     topology::{DpaSem, Memdev, Port},
 };
@@ -103,9 +103,7 @@ pub(crate) fn dpa_to_hpa(r: &Region, md: &Memdev, dpa: u64, held: &CoreHeld) -> 
     if r.flag(held, c::CXL_REGION_F_NORMALIZED_ADDRESSING) {
         return None;
     }
-    let cxled = (0..r.nr_targets(held).try_into().ok()?)
-        .filter_map(|i| r.target(held, i))
-        .find(|t| t.memdev() == md)?;
+    let cxled = r.targets(held).find(|t| t.memdev() == md)?;
     let (base, _) = cxled.dpa_range(held)?;
     let res = r.hpa(held)?;
     let rd = r.root_decoder();
@@ -115,8 +113,7 @@ pub(crate) fn dpa_to_hpa(r: &Region, md: &Memdev, dpa: u64, held: &CoreHeld) -> 
     let hpa = match mod3 {
         Some(m) => interleave::unaligned_dpa_to_hpa(&m, pos, dpa.wrapping_sub(base))?,
         None => {
-            let eiw = interleave::ways_to_eiw(u32::try_from(ig.ways).ok()?).ok()?;
-            let eig = interleave::granularity_to_eig(ig.granularity).ok()?;
+            let (eiw, eig) = encodings(ig)?;
             interleave::hpa_offset(dpa.wrapping_sub(base), pos, eiw, eig)
                 .ok()?
                 .wrapping_add(res.start)
@@ -155,9 +152,8 @@ pub(crate) fn setup(
         if r.flag(&g, c::CXL_REGION_F_NORMALIZED_ADDRESSING) {
             return Ok(());
         }
-        let n = usize::try_from(r.nr_targets(&g)).unwrap_or(0);
-        if !(0..n)
-            .filter_map(|i| r.target(&g, i))
+        if !r
+            .targets(&g)
             .all(|t| t.memdev().can_inject_and_clear_poison())
         {
             return Ok(());
@@ -214,9 +210,8 @@ fn offset_to_dpa<'a>(
         // whose DPA offset maps back to the HPA is the one.
         let hpa = res.start + offset;
         let dpa_offset = interleave::unaligned_dpa_offset(&m, offset);
-        let n = usize::try_from(r.nr_targets(held)).unwrap_or(0);
-        let found = (0..n)
-            .filter_map(|i| r.target(held, i))
+        let found = r
+            .targets(held)
             .find(|t| interleave::unaligned_dpa_to_hpa(&m, t.pos(held), dpa_offset) == Some(hpa));
         let Some(cxled) = found else {
             dev_err!(
@@ -229,26 +224,27 @@ fn offset_to_dpa<'a>(
         let (base, _) = cxled.dpa_range(held).ok_or(EINVAL)?;
         return Ok((cxled.memdev(), base + dpa_offset));
     }
-    let ig = r.interleave(held);
+    let (eiw, eig) = encodings(r.interleave(held)).ok_or(ENXIO)?;
     let invalid = |_| ENXIO;
-    let eiw =
-        interleave::ways_to_eiw(u32::try_from(ig.ways).map_err(|_| ENXIO)?).map_err(invalid)?;
-    let eig = interleave::granularity_to_eig(ig.granularity).map_err(invalid)?;
     let pos = interleave::position(hpa_offset, eiw, eig).map_err(invalid)?;
-    let n = r.nr_targets(held);
-    if pos >= n {
+    if pos >= r.nr_targets(held) {
         return Err(ENXIO);
     }
     let dpa_offset = interleave::dpa_offset(hpa_offset, eiw, eig).map_err(invalid)?;
-    let cxled = (0..usize::try_from(n).unwrap_or(0))
-        .filter_map(|i| r.target(held, i))
-        .find(|t| t.pos(held) == pos);
+    let cxled = r.targets(held).find(|t| t.pos(held) == pos);
     let Some(cxled) = cxled else {
         dev_err!(r.as_ref(), "No device found for position {}\n", pos);
         return Err(ENXIO);
     };
     let (base, _) = cxled.dpa_range(held).ok_or(EINVAL)?;
     Ok((cxled.memdev(), base + dpa_offset))
+}
+
+/// The encodings of a region's ways and granularity (valid in a region with HPA: its ways and
+/// granularity were checked when set).
+fn encodings(ig: Interleave) -> Option<(u8, u16)> {
+    let eiw = interleave::ways_to_eiw(u32::try_from(ig.ways).ok()?).ok()?;
+    Some((eiw, interleave::granularity_to_eig(ig.granularity).ok()?))
 }
 
 /// The layout of `r` for the unaligned MOD3 arithmetic when `r` needs it
