@@ -93,6 +93,6 @@ ksft_install() {
 		{ cat "$1.log" >&2; die "kselftest install failed"; }
 }
 
-# ndctl_tests: the directory of ndctl's CXL tests (v81, unmodified): the copy in tests/peer, which
-# tests/run checks against the workplace's shared copy where there is one.
+# ndctl_tests: the directory of ndctl's CXL tests (v81): the unmodified copy in tests/peer of the
+# workplace's shared peer suite.
 ndctl_tests() { echo "$TOP/tests/peer/ndctl-v81/test"; }
