@@ -20,10 +20,9 @@ use core::{marker::PhantomData, mem::offset_of};
 use kernel::{
     bindings,
     device::{self, Device},
-    devres,
     driver,
     error::{from_result, to_result},
-    ffi::c_int,
+    ffi::{c_int, c_void},
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
     types::Opaque,
@@ -194,8 +193,13 @@ pub(crate) trait Driver: 'static {
     ) -> impl PinInit<Self::Data, Error> + 'bound;
 
     /// News from the region provider about the Dynamic Capacity of `dev`, a bound
-    /// `cxl_dax_region` (`cxl_driver::notify`), with `dev` locked.
-    fn notify(_dev: &Self::Device<device::Bound>, _news: &Notify<'_>) -> Result {
+    /// `cxl_dax_region` (`cxl_driver::notify`), with `dev` locked; `data` is what
+    /// [`Driver::probe`] built for this binding.
+    fn notify(
+        _dev: &Self::Device<device::Bound>,
+        _data: Pin<&Self::Data>,
+        _news: &Notify<'_>,
+    ) -> Result {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -275,26 +279,72 @@ impl<T: Driver> Adapter<T> {
     ) -> c_int {
         // SAFETY: The provider calls `notify` with a bound device of this driver (so of its type),
         // locked, for the duration of the call.
-        let dev = unsafe { T::Device::<device::Bound>::from_raw(dev) };
+        let typed = unsafe { T::Device::<device::Bound>::from_raw(dev) };
         from_result(|| {
             // SAFETY: The provider passes a valid notification, live for the call.
             let news = unsafe { Notify::from_raw(&*data) }?;
-            T::notify(dev, &news)?;
+            // SAFETY: `dev` is live; `data_release::<T>` is this driver's (and only this
+            // driver's) devres release function, so what is found is the data `probe_callback()`
+            // added.
+            let res = unsafe {
+                bindings::devres_find(dev, Some(Self::data_release), None, core::ptr::null_mut())
+            };
+            if res.is_null() {
+                return Err(ENXIO);
+            }
+            // SAFETY: `res` holds an initialised `T::Data` (added only once initialised), pinned
+            // in the devres node; it is dropped at unbind, which waits for the device lock that
+            // the caller holds across this call, so it outlives the borrow.
+            let data = unsafe { Pin::new_unchecked(&*res.cast::<T::Data>()) };
+            T::notify(typed, data, &news)?;
             Ok(0)
         })
+    }
+
+    /// Drops the driver's data when the device unbinds (the devres release function).
+    ///
+    /// # Safety
+    ///
+    /// `res` is the data of a devres node added by [`Self::probe_callback`], released once.
+    unsafe extern "C" fn data_release(_dev: *mut bindings::device, res: *mut c_void) {
+        // SAFETY: Per the function's contract `res` holds an initialised `T::Data`, dropped once.
+        unsafe { core::ptr::drop_in_place(res.cast::<T::Data>()) };
     }
 
     extern "C" fn probe_callback(raw: *mut bindings::device) -> c_int {
         // SAFETY: The CXL bus calls probe with a live device of the driver's type (it matched
         // `cxl_driver::id`, set from `T::Device`'s), holding its device lock for the whole call.
-        //
-        // INVARIANT: `dev` is valid for the duration of `probe_callback()`.
-        let dev = unsafe { Device::<device::CoreInternal<'_>>::from_raw(raw) };
-        // SAFETY: As above.
         let typed = unsafe { T::Device::<device::Core<'_>>::from_raw(raw) };
+        // The devres node's data is aligned for any `u64`, as kmalloc's memory is.
+        const { assert!(core::mem::align_of::<T::Data>() <= core::mem::align_of::<u64>()) };
         from_result(|| {
-            let data = T::probe(typed);
-            devres::register(dev, data, GFP_KERNEL)?;
+            let init = T::probe(typed);
+            // The data is a devres node of its own (`devres_alloc()`), so that `notify_callback`
+            // can find it again (`devres_find()`) by its release function.
+            //
+            // SAFETY: Allocation only; the name is static.
+            let res = unsafe {
+                bindings::__devres_alloc_node(
+                    Some(Self::data_release),
+                    core::mem::size_of::<T::Data>(),
+                    bindings::GFP_KERNEL,
+                    bindings::NUMA_NO_NODE,
+                    c"cxl_driver_data".as_char_ptr(),
+                )
+            };
+            if res.is_null() {
+                return Err(ENOMEM);
+            }
+            // SAFETY: `res` is uninitialised memory of the size of `T::Data`, aligned for it
+            // (asserted above), that is never moved: it may be initialised in place.
+            if let Err(err) = unsafe { pin_init::raw_try_init(res.cast::<T::Data>(), init) } {
+                // SAFETY: `res` was allocated above, is not added, and holds nothing to drop.
+                unsafe { bindings::devres_free(res) };
+                return Err(err);
+            }
+            // SAFETY: `raw` is live and bound (in probe); `res` is initialised, and from here the
+            // device owns it: `data_release` drops it at unbind.
+            unsafe { bindings::devres_add(raw, res) };
             Ok(0)
         })
     }

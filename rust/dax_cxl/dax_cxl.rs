@@ -51,7 +51,11 @@ impl driver::Driver for CxlDaxRegionDriver {
         probe(dev)
     }
 
-    fn notify(dev: &Self::Device<device::Bound>, news: &driver::Notify<'_>) -> Result {
+    fn notify(
+        dev: &Self::Device<device::Bound>,
+        _data: Pin<&()>,
+        news: &driver::Notify<'_>,
+    ) -> Result {
         let region = dax::Region::of(dev).ok_or(ENXIO)?;
         match news {
             driver::Notify::AddExtent { range, tag, seq } => region.add_extent(*range, tag, *seq),
