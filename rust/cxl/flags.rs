@@ -20,6 +20,9 @@ pub(crate) const DECODER_F_LOCK: usize = 1 << 4;
 /// `CXL_DECODER_F_NORMALIZED_ADDRESSING`.
 pub(crate) const DECODER_F_NORMALIZED_ADDRESSING: usize = 1 << 6;
 
+/// Bit number of `CXL_REGION_F_AUTO`: the region was assembled from decoders platform firmware
+/// committed.
+pub(crate) const REGION_F_AUTO: u32 = 0;
 /// Bit number of `CXL_REGION_F_NEEDS_RESET`: a decoder reset was interrupted.
 pub(crate) const REGION_F_NEEDS_RESET: u32 = 1;
 /// Bit number of `CXL_REGION_F_LOCK`: the region's decoders may not be reset (`commit` 0 is

@@ -234,6 +234,51 @@ pub(crate) fn unaligned_dpa_offset(m: &Mod3, offset: u64) -> u64 {
     (offset / width) * m.hb_granularity + offset % m.hb_granularity
 }
 
+/// Whether a region whose resource is `[res_start, res_end]`, with `cache` bytes of extended
+/// linear cache at its front, decodes exactly `[start, end]` (`spa_maps_hpa()`: the CXL
+/// decoders map the high end of the range, after the cache).
+pub(crate) fn spa_maps_hpa(res: Option<(u64, u64)>, cache: u64, start: u64, end: u64) -> bool {
+    res.is_some_and(|(s, e)| s.wrapping_add(cache) == start && e == end)
+}
+
+/// Why an extended linear cache cannot be placed in front of an assembled region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ElcMismatch {
+    /// The window's cache is not the size of the region's CXL memory (the 1:1 ratio the only
+    /// known implementation has).
+    Size,
+    /// The cache would start below the window.
+    Start,
+}
+
+/// `cxl_extended_linear_cache_resize()`: the start of the resource of a region of `size` bytes
+/// of CXL memory at `start`, with the window's `cache` bytes of cache in front of it, in a window
+/// starting at `window_start`; `Ok(start)` unchanged without a cache.
+pub(crate) fn elc_start(
+    start: u64,
+    size: u64,
+    cache: u64,
+    window_start: u64,
+) -> Result<u64, ElcMismatch> {
+    if cache == 0 {
+        return Ok(start);
+    }
+    if size != cache {
+        return Err(ElcMismatch::Size);
+    }
+    match start.checked_sub(cache) {
+        Some(s) if s >= window_start => Ok(s),
+        _ => Err(ElcMismatch::Start),
+    }
+}
+
+/// One step of `cxl_calc_interleave_pos()`, from the endpoint up: the position below a port,
+/// refined by that port's place (`parent_pos`) among its parent decoder's `parent_ways`
+/// targets.
+pub(crate) fn fold_position(pos: i32, parent_ways: i32, parent_pos: i32) -> i32 {
+    pos * parent_ways + parent_pos
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,5 +548,51 @@ mod tests {
             start: 1 << 28,
         };
         assert_eq!(unaligned_dpa_to_hpa(&m, 0, 0), None);
+    }
+
+    #[test]
+    fn spa_maps_hpa_exact_and_after_the_cache() {
+        let res = Some((0x1000_0000, 0x4fff_ffff));
+        assert!(spa_maps_hpa(res, 0, 0x1000_0000, 0x4fff_ffff));
+        assert!(!spa_maps_hpa(res, 0, 0x1000_0000, 0x3fff_ffff));
+        assert!(!spa_maps_hpa(res, 0, 0x2000_0000, 0x4fff_ffff));
+        // With 512 MiB of cache the decoders map the upper part only.
+        assert!(spa_maps_hpa(res, 0x2000_0000, 0x3000_0000, 0x4fff_ffff));
+        assert!(!spa_maps_hpa(res, 0x2000_0000, 0x1000_0000, 0x4fff_ffff));
+        assert!(!spa_maps_hpa(None, 0, 0, u64::MAX));
+    }
+
+    #[test]
+    fn elc_start_moves_the_front_into_the_window() {
+        assert_eq!(
+            elc_start(0x3000_0000, 0x2000_0000, 0, 0x1000_0000),
+            Ok(0x3000_0000)
+        );
+        assert_eq!(
+            elc_start(0x3000_0000, 0x2000_0000, 0x2000_0000, 0x1000_0000),
+            Ok(0x1000_0000)
+        );
+        assert_eq!(
+            elc_start(0x3000_0000, 0x2000_0000, 0x1000_0000, 0x1000_0000),
+            Err(ElcMismatch::Size)
+        );
+        assert_eq!(
+            elc_start(0x3000_0000, 0x2000_0000, 0x2000_0000, 0x2000_0000),
+            Err(ElcMismatch::Start)
+        );
+        assert_eq!(
+            elc_start(0x1000, 0x2000, 0x2000, 0),
+            Err(ElcMismatch::Start)
+        );
+    }
+
+    #[test]
+    fn fold_position_as_the_c_example() {
+        // region.c's 4-way example: host bridges 0 and 1 in the root, two memdevs each.
+        // (memdev's place in its host bridge, host bridge's place in the root) -> position.
+        for (hb_pos, root_pos, want) in [(0, 0, 0), (0, 1, 1), (1, 0, 2), (1, 1, 3)] {
+            let pos = fold_position(fold_position(0, 2, hb_pos), 2, root_pos);
+            assert_eq!(pos, want);
+        }
     }
 }

@@ -100,6 +100,24 @@ pub(crate) trait Provider: 'static {
     /// A write of `offset` to the region's debugfs `inject_poison` (or `clear_poison` if
     /// `clear`), with both semaphores held (`cxl_region_debugfs_poison_inject()`).
     fn region_poison(r: &Region, offset: u64, clear: bool, held: &RegionDpaRead) -> Result;
+
+    /// `cxl_add_to_region()`: assemble (or join) the region of `cxled`, an endpoint decoder that
+    /// platform firmware committed, from its endpoint port's probe (device lock held).
+    fn add_to_region(cxled: &EndpointDecoder) -> Result;
+
+    /// The ops are registered, before the decoders get the provider's attributes: assemble
+    /// what the endpoints that probed before found committed (nothing else will).
+    fn registered();
+}
+
+/// Set while the registration is being dropped: no region may be assembled any more (one made
+/// after the regions were removed would never be, and unregistering would wait for it forever).
+static CLOSING: Atomic<bool> = Atomic::new(false);
+
+/// Whether the provider is going away (see [`CLOSING`]); read under a root decoder's
+/// `regions_lock`, which the removal of its regions takes after setting it.
+pub(crate) fn closing() -> bool {
+    CLOSING.load(Acquire)
 }
 
 /// The most groups a provider's region devices have.
@@ -195,8 +213,10 @@ impl<P: Provider> Registration<P> {
             (*ops).get_poison_by_endpoint = Some(get_poison_by_endpoint::<P>);
             (*ops).dpa_to_region = Some(dpa_to_region::<P>);
             (*ops).dpa_to_hpa = Some(dpa_to_hpa::<P>);
+            (*ops).add_to_region = Some(add_to_region::<P>);
             (*reg.nb.get()).notifier_call = Some(bus_notify::<P>);
         }
+        CLOSING.store(false, Release);
         DC.store(ptr::from_ref(&reg.dc) as usize, Release);
         let f: fn(*mut c::cxl_region, u64, bool) -> c_int = region_poison::<P>;
         REGION_POISON.store(f as usize, Release);
@@ -213,6 +233,8 @@ impl<P: Provider> Registration<P> {
             DC.store(0, Release);
             return Err(e);
         }
+        // Before users can allocate HPA: the windows' committed ranges are taken first.
+        P::registered();
         // SAFETY: The bus walk calls `decorate` with a referenced device of the bus.
         unsafe {
             bindings::bus_for_each_dev(bus(), ptr::null_mut(), ptr::null_mut(), Some(decorate::<P>))
@@ -341,6 +363,21 @@ unsafe extern "C" fn dc_event<P: Provider>(
     P::dc_event(dc, mds, record);
 }
 
+/// `cxl_add_to_region()`.
+///
+/// # Safety
+///
+/// Called by the core, while the ops are registered, with a live endpoint decoder of an endpoint
+/// port being probed (its device lock held).
+unsafe extern "C" fn add_to_region<P: Provider>(cxled: *mut c::cxl_endpoint_decoder) -> c_int {
+    // SAFETY: Per the function's contract; the decoder stays registered during its port's probe.
+    let cxled = unsafe { EndpointDecoder::from_raw(cxled) };
+    match P::add_to_region(cxled) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
 /// `cxl_region_memdev_shutdown()`: a memdev lost its device state.
 ///
 /// # Safety
@@ -360,8 +397,9 @@ impl<P: Provider> PinnedDrop for Registration<P> {
         if !self.registered {
             return;
         }
-        // No new decorated decoders, no attributes (and so no region creation), then no regions,
-        // then no calls from the core.
+        // No new decorated decoders, no attributes (and so no region creation), no assembly,
+        // then no regions, then no calls from the core.
+        CLOSING.store(true, Release);
         // SAFETY: By the type invariants `nb` is registered.
         unsafe { bindings::bus_unregister_notifier(bus(), self.nb.get()) };
         // SAFETY: The bus walks call back with referenced devices of the bus.

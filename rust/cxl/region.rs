@@ -225,8 +225,32 @@ impl RootDecoder {
         })
     }
 
-    /// Takes `regions_lock` without giving way to signals (module exit, root decoder teardown).
-    fn lock_regions_uninterruptible(&self) -> RegionsGuard<'_> {
+    /// The window's HPA range (`cxlrd->cxlsd.cxld.hpa_range`, constant).
+    pub(crate) fn hpa_range(&self) -> Range {
+        // SAFETY: `self` is live; a root decoder's range is set before it is added.
+        let r = unsafe { (*self.decoder()).hpa_range };
+        Range {
+            start: r.start,
+            end: r.end,
+        }
+    }
+
+    /// The size of the extended linear cache in front of the window's CXL memory
+    /// (`cxlrd->cache_size`, set by the platform driver before the decoder is added), 0 without.
+    pub(crate) fn cache_size(&self) -> u64 {
+        // SAFETY: `self` is live; constant after the decoder is added.
+        unsafe { (*self.raw()).cache_size }
+    }
+
+    /// The start of the window's resource (`cxlrd->res->start`, constant).
+    pub(crate) fn window_start(&self) -> u64 {
+        // SAFETY: `self` is live; the window resource lives as long as the root decoder.
+        unsafe { (*(*self.raw()).res).start }
+    }
+
+    /// Takes `regions_lock` without giving way to signals (module exit, root decoder teardown,
+    /// region assembly).
+    pub(crate) fn lock_regions_uninterruptible(&self) -> RegionsGuard<'_> {
         // SAFETY: As in `lock_regions`.
         unsafe { bindings::mutex_lock(self.regions_lock()) };
         // INVARIANT: The lock was taken by this task.
@@ -234,6 +258,19 @@ impl RootDecoder {
             rd: self,
             _not_send: PhantomData,
         }
+    }
+}
+
+// SAFETY: A root decoder is counted by its device's reference count.
+unsafe impl AlwaysRefCounted for RootDecoder {
+    fn inc_ref(&self) {
+        // SAFETY: The root decoder is live, so its device has a non-zero count.
+        unsafe { bindings::get_device(&raw mut (*self.decoder()).dev) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a count on the live root decoder.
+        unsafe { bindings::put_device(&raw mut (*obj.as_ref().decoder()).dev) };
     }
 }
 
@@ -281,6 +318,28 @@ impl<'a> RegionsGuard<'a> {
         (!p.is_null()).then(|| unsafe { Region::from_raw(p.cast()) })
     }
 
+    /// The first registered region, in id order, for which `f` is true
+    /// (`device_find_child()` over the root decoder's regions: the same set, added and removed
+    /// under this lock).
+    pub(crate) fn find(&self, mut f: impl FnMut(&Region) -> bool) -> Option<&Region> {
+        let mut index: usize = 0;
+        loop {
+            // SAFETY: As in `get`; `xa_find` only reads the array.
+            let p = unsafe {
+                bindings::xa_find(self.regions(), &mut index, usize::MAX, bindings::XA_PRESENT)
+            };
+            if p.is_null() {
+                return None;
+            }
+            // SAFETY: As in `get`.
+            let r = unsafe { Region::from_raw(p.cast()) };
+            if f(r) {
+                return Some(r);
+            }
+            index = index.checked_add(1)?;
+        }
+    }
+
     /// The registered region with the lowest id.
     pub(crate) fn first(&self) -> Option<&Region> {
         let mut index: usize = 0;
@@ -292,9 +351,15 @@ impl<'a> RegionsGuard<'a> {
         (!p.is_null()).then(|| unsafe { Region::from_raw(p.cast()) })
     }
 
-    /// Creates and registers `region<id>` (`devm_cxl_add_region()`); `id` was reserved with
+    /// Creates and registers `region<id>` (`devm_cxl_add_region()`) for memory of `target_type`
+    /// ([`HOSTONLYMEM`] for regions created through sysfs); `id` was reserved with
     /// [`memregion_alloc`] and is given back on failure.
-    pub(crate) fn add_region(&mut self, id: i32, mode: PartMode) -> Result<&Region> {
+    pub(crate) fn add_region(
+        &mut self,
+        id: i32,
+        mode: PartMode,
+        target_type: u32,
+    ) -> Result<&Region> {
         // `cxl_region_alloc()`: the region is ours from here, freed by its release callback.
         let b = match KBox::init(pin_init::init_zeroed::<Opaque<c::cxl_region>>(), GFP_KERNEL) {
             Ok(b) => b,
@@ -323,7 +388,7 @@ impl<'a> RegionsGuard<'a> {
             (*p).cxlrd = self.rd.raw();
             (*p).id = id;
             (*p).mode = mode as c::cxl_partition_mode;
-            (*p).type_ = c::cxl_decoder_type_CXL_DECODER_HOSTONLYMEM;
+            (*p).type_ = target_type;
             (*p).hpa_range = bindings::range {
                 start: 0,
                 end: u64::MAX,
@@ -407,6 +472,41 @@ impl<'a> RegionsGuard<'a> {
             self.unregister_id(id, &mut detach);
         }
     }
+}
+
+/// The target type of host-only memory (`CXL_DECODER_HOSTONLYMEM`, type 3 devices).
+pub(crate) const HOSTONLYMEM: u32 = c::cxl_decoder_type_CXL_DECODER_HOSTONLYMEM;
+
+/// Each of the provider's regions on the CXL bus, in bus order, until `f` returns `true`
+/// (`bus_for_each_dev()`, which holds a reference to the one it passes).
+pub(crate) fn for_each_region<F: FnMut(&Region) -> bool>(mut f: F) {
+    /// # Safety
+    ///
+    /// Called by `bus_for_each_dev()` with a referenced device of the CXL bus and the `F` below.
+    unsafe extern "C" fn visit<F: FnMut(&Region) -> bool>(
+        dev: *mut bindings::device,
+        data: *mut kernel::ffi::c_void,
+    ) -> i32 {
+        // SAFETY: `dev` is live for the call; the core's region type is a constant.
+        if unsafe { (*dev).type_ != c::cxl_provider_region_type() } {
+            return 0;
+        }
+        // SAFETY: The core's region type is only given to the provider's regions, which embed
+        // their device; `data` is the closure, borrowed mutably by the walk alone.
+        unsafe {
+            let r = Region::from_raw(kernel::container_of!(dev, c::cxl_region, dev));
+            i32::from((*data.cast::<F>())(r))
+        }
+    }
+    // SAFETY: The bus is registered; `visit` uses `f` during the walk only.
+    unsafe {
+        bindings::bus_for_each_dev(
+            (&raw const c::cxl_bus_type).cast(),
+            ptr::null_mut(),
+            (&raw mut f).cast(),
+            Some(visit::<F>),
+        )
+    };
 }
 
 /// A partition mode (`enum cxl_partition_mode`).
@@ -672,6 +772,64 @@ impl Region {
         }
         kernel::warn_on!(true);
         Err(ENXIO)
+    }
+
+    /// Binds the region to its driver if it has one (`device_attach()`); takes the device lock,
+    /// so the caller holds no region lock.
+    pub(crate) fn attach_driver(&self) -> Result {
+        // SAFETY: The device is registered.
+        let rc = unsafe { bindings::device_attach(self.dev()) };
+        if rc < 0 {
+            return Err(Error::from_errno(rc));
+        }
+        Ok(())
+    }
+
+    /// The range the region decodes (`cxlr->hpa_range`).
+    pub(crate) fn hpa_range(&self, _: &impl RegionLocked) -> Range {
+        // SAFETY: As in `state`.
+        let r = unsafe { (*self.raw()).hpa_range };
+        Range {
+            start: r.start,
+            end: r.end,
+        }
+    }
+
+    /// The HPA of a region assembled from committed decoders (`__construct_region()`): the
+    /// decoders' range `range`, preceded by `cache` bytes of extended linear cache, as the
+    /// region's resource, inserted into the window if it fits there (a warning if not: firmware
+    /// may not have split its memory map at the window's bounds). Nothing is set on `ENOMEM`.
+    pub(crate) fn set_assembled_hpa(
+        &self,
+        _: &RegionWrite,
+        range: Range,
+        res_start: u64,
+        cache: u64,
+    ) -> Result<bool> {
+        let rd = self.root_decoder();
+        let b = KBox::init(
+            pin_init::init_zeroed::<Opaque<bindings::resource>>(),
+            GFP_KERNEL,
+        )?;
+        let res = KBox::into_raw(b).cast::<bindings::resource>();
+        // SAFETY: `res` is new and ours; the window lives as long as the root decoder; the
+        // name is the region's, which outlives the resource (released before the device). The
+        // resource is freed with `kfree()` by `release_hpa_raw`, a `KBox` allocation is kmalloc'd.
+        let inserted = unsafe {
+            (*res).start = res_start;
+            (*res).end = range.end;
+            (*res).name = (*self.dev()).kobj.name;
+            (*res).flags = bindings::IORESOURCE_MEM as usize;
+            let rc = bindings::insert_resource((*rd.raw()).res.cast(), res);
+            (*self.raw()).hpa_range = bindings::range {
+                start: range.start,
+                end: range.end,
+            };
+            (*self.params()).res = res.cast();
+            (*self.params()).cache_size = cache;
+            rc == 0
+        };
+        Ok(inserted)
     }
 
     /// Unbinds the region driver (`device_release_driver()`); takes the device lock, so the
@@ -1001,15 +1159,17 @@ impl Region {
         unsafe { (*self.params()).cache_size }
     }
 
-    /// The cache size without the lock, for `is_visible`: it is set before the region device is
-    /// added (never, for a region created through sysfs) and does not change afterwards.
+    /// The cache size without the lock, for `is_visible`: never set for a region created through
+    /// sysfs; set once by region assembly ([`Region::set_assembled_hpa`]), under
+    /// `cxl_rwsem.region` held for writing, before the same task updates the region group's
+    /// visibility (which calls `is_visible` from that task), and not changed afterwards.
     pub(crate) fn cache_size_fixed(&self) -> u64 {
-        // SAFETY: `self` is live; the field is not written after the device is added.
+        // SAFETY: `self` is live; per the above, no writer runs concurrently with a reader.
         unsafe { (*self.params()).cache_size }
     }
 }
 
-pub(crate) use flags::{REGION_F_LOCK, REGION_F_NEEDS_RESET};
+pub(crate) use flags::{REGION_F_AUTO, REGION_F_LOCK, REGION_F_NEEDS_RESET};
 
 // The pure flag rules use the kernel's bit values.
 const _: () = {
@@ -1018,6 +1178,7 @@ const _: () = {
     assert!(flags::DECODER_F_TYPE3 == c::RCXL_DECODER_F_TYPE3);
     assert!(flags::DECODER_F_LOCK == c::RCXL_DECODER_F_LOCK);
     assert!(flags::DECODER_F_NORMALIZED_ADDRESSING == c::RCXL_DECODER_F_NORMALIZED_ADDRESSING);
+    assert!(flags::REGION_F_AUTO == c::CXL_REGION_F_AUTO);
     assert!(flags::REGION_F_LOCK == c::CXL_REGION_F_LOCK);
     assert!(flags::REGION_F_NEEDS_RESET == c::CXL_REGION_F_NEEDS_RESET);
     assert!(flags::REGION_F_NORMALIZED_ADDRESSING == c::CXL_REGION_F_NORMALIZED_ADDRESSING);

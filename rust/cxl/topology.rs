@@ -208,6 +208,11 @@ impl Port {
         unsafe { &*p.cast::<Port>() }
     }
 
+    /// The raw pointer.
+    pub(crate) fn as_raw(&self) -> *mut c::cxl_port {
+        self.raw()
+    }
+
     /// The memdev of an endpoint port (its `uport_dev`), `None` for other ports.
     pub(crate) fn endpoint_memdev(&self) -> Option<&Memdev> {
         let uport = field!(self, uport_dev).cast::<bindings::device>();
@@ -521,6 +526,13 @@ impl Ep {
 }
 
 impl Dport {
+    /// The name of the downstream port's device (`dev_name(dport->dport_dev)`).
+    pub(crate) fn dev_name(&self) -> &CStr {
+        let dev = field!(self, dport_dev);
+        // SAFETY: `dport_dev` is a live, named device for as long as the dport.
+        unsafe { CStr::from_char_ptr((*dev).kobj.name) }
+    }
+
     /// # Safety
     ///
     /// `p` is null or a live dport for `'a`.
@@ -536,6 +548,21 @@ impl Dport {
 }
 
 impl Memdev {
+    /// The memdev's parent device (`cxlmd->dev.parent`: the PCI or platform device), on which
+    /// region assembly reports.
+    pub(crate) fn host(&self) -> &kernel::device::Device {
+        let parent = field!(self, dev.parent);
+        // SAFETY: A memdev's parent outlives it, and so the borrow.
+        unsafe { kernel::device::Device::from_raw(parent.cast()) }
+    }
+
+    /// The memdev's name.
+    pub(crate) fn name(&self) -> &CStr {
+        let name = field!(self, dev.kobj.name);
+        // SAFETY: A registered memdev has a name that lives as long as it does.
+        unsafe { CStr::from_char_ptr(name) }
+    }
+
     /// Traces what the host did with extent `e` of a Dynamic Capacity event record of kind
     /// `record` (the `cxl_region:cxl_dc_extent` event): `what` it did (and `why`, or ""), in
     /// region `region` (-1: none).
@@ -848,6 +875,34 @@ impl EndpointDecoder {
         field!(self, part)
     }
 
+    /// The partition index read without the lock (`READ_ONCE(cxled->part)`, as
+    /// `construct_region()` does): a snapshot that may turn negative at any time.
+    pub(crate) fn part_unlocked(&self) -> i32 {
+        // SAFETY: `self` is live; an aligned `int` read once, as READ_ONCE.
+        unsafe { ptr::read_volatile(&raw const (*self.raw()).part) }
+    }
+
+    /// The decoder's state for region assembly (`cxled->state`, written under
+    /// `cxl_rwsem.region` held for writing, or before the decoder is added).
+    pub(crate) fn state(&self, _: &impl RegionLocked) -> DecoderState {
+        match field!(self, state) {
+            c::cxl_decoder_state_CXL_DECODER_STATE_AUTO => DecoderState::Auto,
+            c::cxl_decoder_state_CXL_DECODER_STATE_AUTO_STAGED => DecoderState::AutoStaged,
+            _ => DecoderState::Manual,
+        }
+    }
+
+    /// Sets the state.
+    pub(crate) fn set_state(&self, _: &RegionWrite, state: DecoderState) {
+        let raw = match state {
+            DecoderState::Manual => c::cxl_decoder_state_CXL_DECODER_STATE_MANUAL,
+            DecoderState::Auto => c::cxl_decoder_state_CXL_DECODER_STATE_AUTO,
+            DecoderState::AutoStaged => c::cxl_decoder_state_CXL_DECODER_STATE_AUTO_STAGED,
+        };
+        // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
+        unsafe { (*self.raw()).state = raw };
+    }
+
     /// Marks the decoder dead (`cxled->part = -1`, `DETACH_INVALIDATE`).
     pub(crate) fn invalidate(&self, _: &RegionWrite) {
         // SAFETY: Guarded by `cxl_rwsem.region`, held for writing.
@@ -890,6 +945,223 @@ impl EndpointDecoder {
         let res = field!(self, dpa_res);
         // SAFETY: `dpa_res` is guarded by `cxl_rwsem.dpa`, held.
         (!res.is_null()).then(|| unsafe { ((*res).start, (*res).end.wrapping_add(1)) })
+    }
+}
+
+/// How an endpoint decoder stands towards region assembly (`enum cxl_decoder_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DecoderState {
+    /// Configured by user space through sysfs.
+    Manual,
+    /// Found committed by platform firmware, for a region to assemble.
+    Auto,
+    /// Recorded in an assembling region's target list, not yet attached.
+    AutoStaged,
+}
+
+// SAFETY: A port is counted by its device's reference count.
+unsafe impl AlwaysRefCounted for Port {
+    fn inc_ref(&self) {
+        // SAFETY: The port is live, so its device has a non-zero count.
+        unsafe { bindings::get_device(&raw mut (*self.raw()).dev) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a count on the live port.
+        unsafe { bindings::put_device(&raw mut (*obj.as_ref().raw()).dev) };
+    }
+}
+
+// SAFETY: A decoder is counted by its device's reference count.
+unsafe impl AlwaysRefCounted for PortDecoder {
+    fn inc_ref(&self) {
+        // SAFETY: The decoder is live, so its device has a non-zero count.
+        unsafe { bindings::get_device(&raw mut (*self.raw()).dev) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a count on the live decoder.
+        unsafe { bindings::put_device(&raw mut (*obj.as_ref().raw()).dev) };
+    }
+}
+
+/// The endpoint ports of the CXL bus, referenced, in bus order (registration order).
+pub(crate) fn endpoint_ports() -> Result<KVec<ARef<Port>>> {
+    /// # Safety
+    ///
+    /// Called by `bus_for_each_dev()` with a referenced device of the bus and the vector below.
+    unsafe extern "C" fn visit(dev: *mut bindings::device, data: *mut c_void) -> i32 {
+        // SAFETY: A live device of the CXL bus.
+        if !unsafe { c::is_cxl_port(dev.cast()) } {
+            return 0;
+        }
+        // SAFETY: A live port, for the call.
+        let port = unsafe { Port::from_dev(dev) };
+        if port.endpoint_memdev().is_none() {
+            return 0;
+        }
+        // SAFETY: `data` is the vector, borrowed mutably by the walk alone.
+        let v = unsafe { &mut *data.cast::<KVec<ARef<Port>>>() };
+        match v.push(port.into(), GFP_KERNEL) {
+            Ok(()) => 0,
+            Err(_) => ENOMEM.to_errno(),
+        }
+    }
+    let mut v = KVec::new();
+    // SAFETY: The bus is registered; `visit` uses `v` during the walk only.
+    let rc = unsafe {
+        bindings::bus_for_each_dev(
+            (&raw const c::cxl_bus_type).cast(),
+            ptr::null_mut(),
+            (&raw mut v).cast(),
+            Some(visit),
+        )
+    };
+    to_result(rc)?;
+    Ok(v)
+}
+
+/// The data of `match_by_range()`: the range, and how a root decoder compares with it.
+struct RangeMatch {
+    range: bindings::range,
+    // Root decoders match a range they contain, other switch decoders the range exactly; with
+    // `cache` set, switch decoders match `[start + cache, end]` (`spa_maps_hpa()`).
+    cache: u64,
+    root_contains: bool,
+    root_only: bool,
+}
+
+/// `match_switch_decoder_by_range()`, `match_auto_decoder()` and `match_root_decoder()`.
+///
+/// # Safety
+///
+/// Called by `device_find_child()` with a child of a live port and a [`RangeMatch`].
+unsafe extern "C" fn match_by_range(dev: *mut bindings::device, data: *const c_void) -> i32 {
+    // SAFETY: Per the function's contract.
+    let m = unsafe { &*data.cast::<RangeMatch>() };
+    // SAFETY: A live child of a port.
+    if !unsafe { c::is_switch_decoder(dev.cast()) } {
+        return 0;
+    }
+    // SAFETY: As above.
+    let is_root = unsafe { c::is_root_decoder(dev.cast()) };
+    if m.root_only && !is_root {
+        return 0;
+    }
+    // SAFETY: A switch (or root) decoder embeds its `cxl_decoder`; its range is read under the
+    // caller's lock, or is constant (root decoders).
+    let r = unsafe { (*c::to_cxl_decoder(dev.cast())).hpa_range };
+    let hit = if is_root && m.root_contains {
+        r.start <= m.range.start && m.range.end <= r.end
+    } else {
+        r.start == m.range.start.wrapping_add(m.cache) && r.end == m.range.end
+    };
+    i32::from(hit)
+}
+
+impl Port {
+    /// The name of the port's upstream device (`dev_name(port->uport_dev)`).
+    pub(crate) fn uport_name(&self) -> &CStr {
+        let uport = field!(self, uport_dev).cast::<bindings::device>();
+        // SAFETY: `uport_dev` is a live, named device for as long as the port.
+        unsafe { CStr::from_char_ptr((*uport).kobj.name) }
+    }
+
+    /// Whether the CXL root above this port translates addresses for its windows
+    /// (`cxl_root->ops.translation_setup_root`: set only by the AMD address translation driver,
+    /// which needs the built-in region code).
+    pub(crate) fn root_translates(&self) -> bool {
+        let mut root = self;
+        while let Some(p) = root.parent() {
+            root = p;
+        }
+        // SAFETY: The root port is the `port` of a live `struct cxl_root`.
+        unsafe {
+            let cxl_root = kernel::container_of!(root.raw(), c::cxl_root, port);
+            (*cxl_root).ops.translation_setup_root.is_some()
+        }
+    }
+
+    /// The port's downstream port in its parent (`port->parent_dport`, constant).
+    pub(crate) fn parent_dport(&self) -> Option<&Dport> {
+        let d = field!(self, parent_dport);
+        // SAFETY: The parent dport outlives the port.
+        unsafe { Dport::opt(d) }
+    }
+
+    /// Whether the port is bound to its driver (`port->dev.driver`); meaningful under the port's
+    /// device lock.
+    pub(crate) fn is_bound(&self) -> bool {
+        !field!(self, dev.driver).is_null()
+    }
+
+    /// Runs `f` with the port's device lock held (`device_lock()`), as the port's probe and
+    /// removal hold it.
+    pub(crate) fn with_device_lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: The port's device is live; its mutex was initialized with it.
+        unsafe { bindings::mutex_lock(&raw mut (*self.raw()).dev.mutex) };
+        let r = f();
+        // SAFETY: Taken above by this task.
+        unsafe { bindings::mutex_unlock(&raw mut (*self.raw()).dev.mutex) };
+        r
+    }
+
+    /// The decoder of this port whose range is `range` (a root decoder: that contains it), with
+    /// `cache` bytes of extended linear cache in front of a switch decoder's range, referenced
+    /// (`device_find_child()` with `match_switch_decoder_by_range()` / `match_auto_decoder()`).
+    pub(crate) fn decoder_by_range(&self, range: Range, cache: u64) -> Option<ARef<PortDecoder>> {
+        self.find_decoder(&RangeMatch {
+            range: bindings::range {
+                start: range.start,
+                end: range.end,
+            },
+            cache,
+            root_contains: true,
+            root_only: false,
+        })
+    }
+
+    /// The root decoder of this (root) port whose window contains `range`, referenced
+    /// (`match_root_decoder()`).
+    pub(crate) fn root_decoder_for(
+        &self,
+        range: Range,
+    ) -> Option<ARef<super::region::RootDecoder>> {
+        let d = self.find_decoder(&RangeMatch {
+            range: bindings::range {
+                start: range.start,
+                end: range.end,
+            },
+            cache: 0,
+            root_contains: true,
+            root_only: true,
+        })?;
+        let p = ARef::into_raw(d).cast::<c::cxl_decoder>();
+        // SAFETY: A root decoder (matched by `root_only`) embeds this decoder in its
+        // `cxlsd.cxld`; the count taken by the find is handed to the new `ARef`.
+        unsafe {
+            let rd = c::to_cxl_root_decoder(&raw mut (*p.as_ptr()).dev);
+            Some(ARef::from_raw(NonNull::new_unchecked(rd).cast()))
+        }
+    }
+
+    fn find_decoder(&self, m: &RangeMatch) -> Option<ARef<PortDecoder>> {
+        // SAFETY: The port is live; `match_by_range` reads `m` during the call only.
+        let dev = unsafe {
+            bindings::device_find_child(
+                (&raw mut (*self.raw()).dev).cast(),
+                ptr::from_ref(m).cast(),
+                Some(match_by_range),
+            )
+        };
+        if dev.is_null() {
+            return None;
+        }
+        // SAFETY: A referenced switch decoder; the count is handed to the `ARef`.
+        unsafe {
+            let p = c::to_cxl_decoder(dev.cast());
+            Some(ARef::from_raw(NonNull::new_unchecked(p).cast()))
+        }
     }
 }
 
@@ -1005,6 +1277,21 @@ impl PortDecoder {
             ways: field!(self, interleave_ways),
             granularity: field!(self, interleave_granularity),
         }
+    }
+
+    /// The decoder's HPA range (written by region code under `cxl_rwsem.region` held for
+    /// writing, or at enumeration).
+    pub(crate) fn hpa_range(&self, _: &impl RegionLocked) -> Range {
+        let r = field!(self, hpa_range);
+        Range {
+            start: r.start,
+            end: r.end,
+        }
+    }
+
+    /// Whether the decoder is enabled (`CXL_DECODER_F_ENABLE`: committed).
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.flags() & c::RCXL_DECODER_F_ENABLE != 0
     }
 
     /// Programs ways, granularity and HPA range (not yet committed to hardware).
@@ -1160,10 +1447,15 @@ impl RegionRef {
         }
     }
 
-    /// Records `ep` as the link of `cxled` through this port.
+    /// Records `ep` as the link of `cxled` through this port; `-EBUSY` if it has one already
+    /// (`xa_insert()`: a region re-assembled around a target that stayed attached).
     pub(crate) fn add_endpoint(&self, _: &RegionWrite, cxled: &EndpointDecoder, ep: &Ep) -> Result {
         // SAFETY: The endpoints xarray was initialized with the reference; writers are
-        // serialized by `cxl_rwsem.region`.
+        // serialized by `cxl_rwsem.region`, held for writing, so the slot stays as read.
+        if !unsafe { bindings::xa_load(self.endpoints(), key(cxled.raw())) }.is_null() {
+            return Err(EBUSY);
+        }
+        // SAFETY: As above.
         let old = unsafe {
             bindings::xa_store(
                 self.endpoints(),

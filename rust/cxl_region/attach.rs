@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Target attach and detach, HDM decoder programming, commit and reset: `region.c` from
-//! `store_targetN()` to `commit_store()`, for regions created through sysfs (auto-assembly of
-//! firmware-committed regions is out of scope).
+//! `store_targetN()` to `commit_store()`. Regions assembled from decoders platform firmware
+//! committed (`CXL_REGION_F_AUTO`, see [`crate::auto`]) take the same path, with the branches of
+//! the C code where it differs: their targets are staged, then sorted and attached together, and
+//! their decoders are validated instead of programmed.
 //!
 //! Every function here runs under `cxl_rwsem.region` held for writing, shown by the
 //! [`RegionWrite`] it takes, and in the order of the C code.
 
 use crate::cxl::interleave;
 use crate::cxl::region::{
-    ConfigState, Interleave, PartMode, Region, RegionWrite, REGION_F_LOCK, REGION_F_NEEDS_RESET,
+    ConfigState, Interleave, PartMode, Region, RegionWrite, REGION_F_AUTO, REGION_F_LOCK,
+    REGION_F_NEEDS_RESET,
 };
 use crate::cxl::topology::{
-    DpaRead, Dport, EndpointDecoder, Ep, HdmCaps, Port, PortDecoder, RefCounts, RegionRef,
+    DecoderState, DpaRead, Dport, EndpointDecoder, Ep, HdmCaps, Port, PortDecoder, RefCounts,
+    RegionRef,
 };
 use kernel::{prelude::*, sync::aref::ARef};
 
@@ -32,11 +36,29 @@ pub(crate) fn attach_target(r: &Region, name: &[u8], pos: usize) -> Result {
             dev_dbg!(cxled.as_ref(), "{why}\n");
         })?;
     }
+    attach_locked(r, RegionWrite::lock_killable()?, &cxled, Some(pos))
+}
+
+/// `attach_target()` for an endpoint decoder platform firmware committed, at no given position,
+/// with the lock taken whatever signals are pending (`TASK_UNINTERRUPTIBLE`). The result is only
+/// logged, as C ignores it.
+pub(crate) fn attach_auto(r: &Region, cxled: &EndpointDecoder) {
+    let _ = attach_locked(r, RegionWrite::lock(), cxled, None);
+}
+
+/// `__attach_target()` and the warning of `attach_target()`, with `cxl_rwsem.region` held for
+/// writing in `g`.
+fn attach_locked(
+    r: &Region,
+    mut g: RegionWrite,
+    cxled: &EndpointDecoder,
+    pos: Option<usize>,
+) -> Result {
     let rc = {
-        let mut g = RegionWrite::lock_killable()?;
         let dpa = DpaRead::lock_after(&g);
-        region_attach(r, &mut g, &dpa, &cxled, pos)
+        region_attach(r, &mut g, &dpa, cxled, pos)
     };
+    drop(g);
     if let Err(e) = rc {
         dev_warn!(
             cxled.port().as_ref(),
@@ -75,6 +97,8 @@ pub(crate) fn decoder_unregister(cxled: &EndpointDecoder) {
     let held = {
         let mut g = RegionWrite::lock();
         let Some(held) = cxled.decoder().region(&g).map(Region::get) else {
+            // Staged in an assembling region at most (`cxl_cancel_auto_attach()`).
+            crate::auto::cancel_auto_attach(&g, cxled);
             return;
         };
         cxled.invalidate(&g);
@@ -130,13 +154,14 @@ fn decoder_detach(r: &Region, g: &mut RegionWrite, cxled: &EndpointDecoder) -> b
     true
 }
 
-/// `cxl_region_attach()` for a region built through sysfs.
+/// `cxl_region_attach()`: `pos` is the `targetN` written, `None` for a decoder that firmware
+/// committed (`-1` in C).
 fn region_attach(
     r: &Region,
     g: &mut RegionWrite,
     dpa: &DpaRead,
     cxled: &EndpointDecoder,
-    pos: usize,
+    pos: Option<usize>,
 ) -> Result {
     let Interleave {
         ways,
@@ -182,6 +207,10 @@ fn region_attach(
     }
     r.perf_data_calculate(g, dpa, cxled);
 
+    if r.flag(g, REGION_F_AUTO) {
+        return crate::auto::attach(r, g, cxled, pos);
+    }
+    let pos = pos.ok_or(EINVAL)?;
     validate_position(r, g, cxled, pos)?;
     attach_position(r, g, cxled, dport, pos)?;
     r.set_target(g, pos, Some(cxled));
@@ -217,7 +246,7 @@ fn validate_position(r: &Region, g: &RegionWrite, cxled: &EndpointDecoder, pos: 
 
 /// `cxl_region_attach_position()`: the host bridge must be the root's target for this position,
 /// then a region reference at every port from the endpoint up.
-fn attach_position(
+pub(crate) fn attach_position(
     r: &Region,
     g: &mut RegionWrite,
     cxled: &EndpointDecoder,
@@ -261,12 +290,20 @@ fn port_attach_region(
             (rr, inc)
         }
         None => {
+            // `cxl_port_pick_region_decoder()`: a free decoder, or the one firmware programmed
+            // for the region (it stays registered as long as the endpoint decoder: no reference
+            // needs to be kept, as in C).
+            let picked;
             let cxld = if *port == *cxled.port() {
                 cxled.decoder()
+            } else if r.flag(g, REGION_F_AUTO) {
+                let hpa = r.hpa(g).ok_or(EBUSY)?;
+                picked = port.decoder_by_range(hpa, r.cache_size(g)).ok_or(EBUSY)?;
+                &picked
             } else {
                 port.free_decoder(g).ok_or(EBUSY)?
             };
-            let rr = alloc_region_ref(port, r, g)?;
+            let rr = alloc_region_ref(port, r, g, cxld)?;
             if cxld.has_region(g) {
                 unwind(port, r, g, true);
                 return Err(EBUSY);
@@ -296,6 +333,10 @@ fn port_attach_region(
     rr.set_counts(g, counts);
     if !cxld.has_region(g) {
         cxld.set_region(g, r);
+        // Attached now: no longer only staged.
+        if cxld == cxled.decoder() && cxled.state(g) == DecoderState::AutoStaged {
+            cxled.set_state(g, DecoderState::Auto);
+        }
     }
     Ok(())
 }
@@ -315,12 +356,22 @@ fn unwind(port: &Port, r: &Region, g: &mut RegionWrite, targets_inc: bool) {
     }
 }
 
-/// `alloc_region_ref()`: regions must be added to a port in HPA order.
-fn alloc_region_ref<'a>(port: &'a Port, r: &Region, g: &'a RegionWrite) -> Result<&'a RegionRef> {
+/// `alloc_region_ref()`: regions must be added to a port in HPA order; a region firmware
+/// assembled may come later if its decoder `cxld` has the lower id (`auto_order_ok()`).
+fn alloc_region_ref<'a>(
+    port: &'a Port,
+    r: &Region,
+    g: &'a RegionWrite,
+    cxld: &PortDecoder,
+) -> Result<&'a RegionRef> {
     let start = r.hpa(g).ok_or(ENXIO)?.start;
+    let auto = r.flag(g, REGION_F_AUTO);
     let mut violation = false;
     port.for_each_region_ref(g, |it| {
         if it.region_hpa_start(g).is_some_and(|s| s >= start) {
+            if auto && it.decoder().is_some_and(|d| d.id() > cxld.id()) {
+                return true;
+            }
             dev_dbg!(
                 r.as_ref(),
                 "{}: HPA order violation with {}\n",
@@ -414,7 +465,7 @@ fn for_each_port_down(cxled: &EndpointDecoder, mut f: impl FnMut(&Port) -> Resul
 }
 
 /// `cxl_region_setup_targets()`: program (in memory) the decoder of every port of every target.
-fn setup_targets(r: &Region, g: &RegionWrite) -> Result {
+pub(crate) fn setup_targets(r: &Region, g: &RegionWrite) -> Result {
     let ways = r.interleave(g).ways as usize;
     let (mut rch, mut vh) = (0, 0);
     for i in 0..ways {
@@ -438,8 +489,12 @@ fn setup_targets(r: &Region, g: &RegionWrite) -> Result {
     Ok(())
 }
 
-/// `cxl_region_teardown_targets()`.
+/// `cxl_region_teardown_targets()`: not for a region firmware assembled, whose address space is
+/// already active.
 fn teardown_targets(r: &Region, g: &RegionWrite) {
+    if r.flag(g, REGION_F_AUTO) {
+        return;
+    }
     let ways = r.interleave(g).ways as usize;
     for i in 0..ways {
         let Some(cxled) = r.target(g, i) else {
@@ -521,7 +576,7 @@ fn port_setup_targets(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
                 return check_last_peer(r, g, cxled, port, ep, distance);
             }
         }
-        return add_target(g, rr, cxld, ep);
+        return add_target(r, g, rr, cxld, ep);
     }
 
     let (parent_ig, parent_iw) = if parent.is_root() {
@@ -547,18 +602,67 @@ fn port_setup_targets(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
     if iw > 8 || iw > cxld.nr_targets() {
         return Err(ENXIO);
     }
-    check_interleave_cap(port, iw, ig)?;
-    cxld.set_decode(g, iw, ig, r.hpa(g).ok_or(ENXIO)?);
-    add_target(g, rr, cxld, ep)
+    if r.flag(g, REGION_F_AUTO) {
+        // Firmware programmed the decoder: it must be what the topology implies.
+        let got = cxld.interleave();
+        let range = cxld.hpa_range(g);
+        let hpa = r.hpa(g);
+        let maps = interleave::spa_maps_hpa(
+            hpa.map(|h| (h.start, h.end)),
+            r.cache_size(g),
+            range.start,
+            range.end,
+        );
+        if got.ways != iw || (iw > 1 && got.granularity != ig) || !maps || !cxld.is_enabled() {
+            let (start, end) = hpa.map_or((0, 0), |h| (h.start, h.end));
+            dev_err!(
+                r.as_ref(),
+                "{}:{} cxl_port_setup_targets expected iw: {} ig: {} [mem {:#x}-{:#x}]\n",
+                port.uport_name(),
+                port.name(),
+                iw,
+                ig,
+                start,
+                end
+            );
+            dev_err!(
+                r.as_ref(),
+                "{}:{} cxl_port_setup_targets got iw: {} ig: {} state: {} {:#x}:{:#x}\n",
+                port.uport_name(),
+                port.name(),
+                got.ways,
+                got.granularity,
+                if cxld.is_enabled() {
+                    "enabled"
+                } else {
+                    "disabled"
+                },
+                range.start,
+                range.end
+            );
+            return Err(ENXIO);
+        }
+    } else {
+        check_interleave_cap(port, iw, ig)?;
+        cxld.set_decode(g, iw, ig, r.hpa(g).ok_or(ENXIO)?);
+    }
+    add_target(r, g, rr, cxld, ep)
 }
 
-/// The `add_target` label of `cxl_port_setup_targets()`.
-fn add_target(g: &RegionWrite, rr: &RegionRef, cxld: &PortDecoder, ep: &Ep) -> Result {
+/// The `add_target` label of `cxl_port_setup_targets()`: firmware's target list is checked, not
+/// written.
+fn add_target(r: &Region, g: &RegionWrite, rr: &RegionRef, cxld: &PortDecoder, ep: &Ep) -> Result {
     let mut counts = rr.counts();
     if counts.targets_set == counts.targets {
         return Err(ENXIO);
     }
-    cxld.set_target(g, counts.targets_set as usize, ep.dport())?;
+    if r.flag(g, REGION_F_AUTO) {
+        if cxld.target(g, counts.targets_set as usize) != Some(ep.dport()) {
+            return Err(ENXIO);
+        }
+    } else {
+        cxld.set_target(g, counts.targets_set as usize, ep.dport())?;
+    }
     counts.targets_set += 1;
     rr.set_counts(g, counts);
     Ok(())

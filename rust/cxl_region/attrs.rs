@@ -264,7 +264,7 @@ impl Attribute<Region> for ExtendedLinearCacheSize {
         out.emit(fmt!("{:#018x}\n", r.cache_size(&g)))
     }
 
-    // No lock, as in C: the cache size is set before the region is added and never changes.
+    // No lock, as in C (see `Region::cache_size_fixed`).
     fn visible(r: &Region, mode: u16) -> u16 {
         if r.cache_size_fixed() == 0 {
             0
@@ -300,7 +300,7 @@ static REGION_ATTRS: AttrList<10> = AttrList::new([
     END,
 ]);
 
-static REGION_GROUP: Group = Group::new(None, &REGION_ATTRS);
+pub(crate) static REGION_GROUP: Group = Group::new(None, &REGION_ATTRS);
 
 /// `targetN`: the endpoint decoder at interleave position `N`; one file per interleave way.
 pub(crate) struct Target<const N: usize>;

@@ -19,8 +19,9 @@
 //! The sysfs attributes are in [`attrs`]; target attach, decoder programming and commit in
 //! [`attach`]; the `cxl_region` driver here adds the `cxl_dax_region` child that `dax_cxl` binds.
 //! Poison listing, DPA->HPA translation for the core's trace records and the region's debugfs
-//! poison files are in [`poison`]. RAM and DC regions created through sysfs only: PMEM regions and
-//! auto-assembly of firmware-committed decoders are not ported (see `Documentation/design.md`).
+//! poison files are in [`poison`]. RAM regions whose decoders platform firmware committed are
+//! assembled as the endpoints probe, and for those that probed before, when the module loads
+//! ([`auto`]). PMEM regions are not ported (see `Documentation/design.md`).
 
 // Each module uses part of the shared layer; the rest is not compiled in.
 #[expect(dead_code)]
@@ -29,12 +30,13 @@ mod cxl;
 
 mod attach;
 mod attrs;
+mod auto;
 mod dc;
 mod poison;
 
 use cxl::provider::{self, Provider};
 use cxl::region::{
-    ConfigState, Interleave, PartMode, Region, RegionRead, RegionWrite, RootDecoder,
+    ConfigState, Interleave, PartMode, Region, RegionRead, RegionWrite, RegionsGuard, RootDecoder,
 };
 use cxl::sysfs::{Group, StoreInput};
 use cxl::{interleave, sysfs_input, topology};
@@ -207,6 +209,14 @@ impl Provider for RegionProvider {
     ) -> Result {
         poison::region_poison(r, offset, clear, held)
     }
+
+    fn add_to_region(cxled: &topology::EndpointDecoder) -> Result {
+        auto::add_to_region(cxled)
+    }
+
+    fn registered() {
+        auto::discover_all();
+    }
 }
 
 /// `create_region_store()` and `__create_region()`: the compare-and-exchange naming protocol.
@@ -215,6 +225,19 @@ impl Provider for RegionProvider {
 fn create_region(rd: &RootDecoder, input: &StoreInput<'_>, mode: PartMode) -> Result {
     let id = sysfs_input::scan_region_id(input.bytes()).ok_or(EINVAL)?;
     let mut regions = rd.lock_regions()?;
+    create_region_locked(&mut regions, rd, id, mode, cxl::region::HOSTONLYMEM)?;
+    Ok(())
+}
+
+/// `__create_region()` with `regions_lock` held: `region<id>` if `id` is still the one offered
+/// (`-EBUSY` if another writer took it), for memory of `target_type`.
+fn create_region_locked<'a>(
+    regions: &'a mut RegionsGuard<'_>,
+    rd: &RootDecoder,
+    id: i32,
+    mode: PartMode,
+    target_type: u32,
+) -> Result<&'a Region> {
     if regions.is_dead() {
         return Err(ENXIO);
     }
@@ -223,8 +246,7 @@ fn create_region(rd: &RootDecoder, input: &StoreInput<'_>, mode: PartMode) -> Re
         cxl::region::memregion_free(next);
         return Err(EBUSY);
     }
-    regions.add_region(id, mode)?;
-    Ok(())
+    regions.add_region(id, mode, target_type)
 }
 
 /// The targets leave a region being unregistered (its sysfs is closed, so the ways are fixed).
