@@ -67,6 +67,8 @@ pub(crate) fn can_create_pmem(decoder_flags: usize) -> bool {
 /// The region-creating attributes of a root decoder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RootAttr {
+    /// `create_pmem_region`.
+    CreatePmem,
     /// `create_ram_region`.
     CreateRam,
     /// `create_dynamic_ram_1_region`.
@@ -80,6 +82,7 @@ pub(crate) enum RootAttr {
 /// where RAM regions are.
 pub(crate) fn root_attr_visible(decoder_flags: usize, attr: RootAttr) -> bool {
     match attr {
+        RootAttr::CreatePmem => can_create_pmem(decoder_flags),
         RootAttr::CreateRam | RootAttr::CreateDynamicRam1 => can_create_ram(decoder_flags),
         RootAttr::Delete => can_create_ram(decoder_flags) || can_create_pmem(decoder_flags),
     }
@@ -140,6 +143,7 @@ mod tests {
             let pmem = flags & 0b10 != 0;
             let type3 = flags & 0b1000 != 0;
             let want = [
+                (RootAttr::CreatePmem, type3 && pmem),
                 (RootAttr::CreateRam, type3 && ram),
                 (RootAttr::CreateDynamicRam1, type3 && ram),
                 (RootAttr::Delete, type3 && (ram || pmem)),

@@ -474,6 +474,48 @@ impl<'a> RegionsGuard<'a> {
     }
 }
 
+/// `cxlr_pmem_unregister()`: the `pmem_regionZ` goes (a devres action of the nvdimm bridge, run
+/// under the bridge's device lock, from its unbind or from [`release_nvdimm`]).
+///
+/// # Safety
+///
+/// `data` is a registered `pmem_regionZ` made by [`Region::add_pmem_region`], whose region is
+/// live; the bridge's device lock is held.
+unsafe extern "C" fn pmem_region_unregister(data: *mut kernel::ffi::c_void) {
+    let p = data.cast::<c::cxl_pmem_region>();
+    // SAFETY: Per the function's contract.
+    unsafe {
+        let cxlr = (*p).cxlr;
+        (*cxlr).cxlr_pmem = ptr::null_mut();
+        (*p).cxlr = ptr::null_mut();
+        bindings::device_unregister(&raw mut (*p).dev);
+    }
+}
+
+/// `cxlr_release_nvdimm()`: when the region unbinds, its `pmem_regionZ` goes (unless the
+/// bridge's unbind took it first) and the bridge is no longer held.
+///
+/// # Safety
+///
+/// `data` is a live region of ours holding a reference to its bridge (`cxl_nvb`).
+unsafe extern "C" fn release_nvdimm(data: *mut kernel::ffi::c_void) {
+    let cxlr = data.cast::<c::cxl_region>();
+    // SAFETY: Per the function's contract; `cxlr_pmem` is read and the action released under
+    // the bridge's device lock, which its own unbind holds.
+    unsafe {
+        let nvb = (*cxlr).cxl_nvb;
+        let nvb_dev = &raw mut (*nvb).dev;
+        bindings::mutex_lock(&raw mut (*nvb_dev).mutex);
+        let p = (*cxlr).cxlr_pmem;
+        if !p.is_null() {
+            bindings::devm_release_action(nvb_dev, Some(pmem_region_unregister), p.cast());
+        }
+        bindings::mutex_unlock(&raw mut (*nvb_dev).mutex);
+        (*cxlr).cxl_nvb = ptr::null_mut();
+        bindings::put_device(nvb_dev);
+    }
+}
+
 /// The target type of host-only memory (`CXL_DECODER_HOSTONLYMEM`, type 3 devices).
 pub(crate) const HOSTONLYMEM: u32 = c::cxl_decoder_type_CXL_DECODER_HOSTONLYMEM;
 
@@ -772,6 +814,162 @@ impl Region {
         }
         kernel::warn_on!(true);
         Err(ENXIO)
+    }
+
+    /// The region's UUID (`p->uuid`: only a PMEM region has one; all zeros until set).
+    pub(crate) fn uuid(&self, _: &impl RegionLocked) -> [u8; 16] {
+        // SAFETY: As in `state`.
+        unsafe { (*self.params()).uuid.b }
+    }
+
+    /// Sets the region's UUID.
+    pub(crate) fn set_uuid(&self, _: &RegionWrite, uuid: [u8; 16]) {
+        // SAFETY: As in `set_state`.
+        unsafe { (*self.params()).uuid.b = uuid };
+    }
+
+    /// `devm_cxl_add_pmem_region()`: the `pmem_regionZ` child that `cxl_pmem` binds to make an
+    /// nvdimm region of the committed PMEM region, registered with the nvdimm bridge above its
+    /// first target (removed with the bridge's binding, or with the region's, whichever ends
+    /// first). `-ENXIO` when not committed or the bridge is not bound, `-ENODEV` without a bridge.
+    pub(crate) fn add_pmem_region(&self, dev: &RegionDevice<device::Bound>) -> Result {
+        let p = self.pmem_region_alloc()?;
+        // SAFETY: `p` is the initialized, unregistered device just made, referenced once; the
+        // region's bridge was set with it and is referenced.
+        unsafe {
+            let pdev = &raw mut (*p).dev;
+            let nvb = (*self.raw()).cxl_nvb;
+            let mut rc = bindings::dev_set_name(pdev, c"pmem_region%d".as_char_ptr(), self.id());
+            if rc == 0 {
+                rc = bindings::device_add(pdev);
+            }
+            if rc != 0 {
+                (*self.raw()).cxlr_pmem = ptr::null_mut();
+                bindings::put_device(pdev);
+                self.put_nvdimm_bridge();
+                return Err(Error::from_errno(rc));
+            }
+            let nvb_dev = &raw mut (*nvb).dev;
+            bindings::mutex_lock(&raw mut (*nvb_dev).mutex);
+            let rc = if (*nvb_dev).driver.is_null() {
+                // Not bound: nothing would unregister the child. The C leaves it registered; a
+                // device of ours must not outlive the module, so it goes here.
+                pmem_region_unregister(p.cast());
+                ENXIO.to_errno()
+            } else {
+                let rc = bindings::__devm_add_action(
+                    nvb_dev,
+                    Some(pmem_region_unregister),
+                    p.cast(),
+                    c"cxlr_pmem_unregister".as_char_ptr(),
+                );
+                if rc != 0 {
+                    pmem_region_unregister(p.cast());
+                }
+                rc
+            };
+            bindings::mutex_unlock(&raw mut (*nvb_dev).mutex);
+            if rc != 0 {
+                self.put_nvdimm_bridge();
+                return Err(Error::from_errno(rc));
+            }
+            // The region holds its bridge until it unbinds.
+            let rc = bindings::__devm_add_action(
+                as_raw(dev.as_ref()),
+                Some(release_nvdimm),
+                self.raw().cast(),
+                c"cxlr_release_nvdimm".as_char_ptr(),
+            );
+            if rc != 0 {
+                release_nvdimm(self.raw().cast());
+                return Err(Error::from_errno(rc));
+            }
+        }
+        Ok(())
+    }
+
+    /// `cxl_pmem_region_alloc()`: a snapshot of the committed region (its range, and each
+    /// target's memdev, referenced, DPA and position) in a new, unregistered `pmem_regionZ`,
+    /// recorded as the region's, with the nvdimm bridge (referenced) as `cxlr->cxl_nvb`.
+    fn pmem_region_alloc(&self) -> Result<*mut c::cxl_pmem_region> {
+        let g = RegionDpaRead::lock_interruptible()?;
+        if self.state(&g) != ConfigState::Commit {
+            return Err(ENXIO);
+        }
+        let hpa = self.hpa(&g).ok_or(ENXIO)?;
+        let n = self.nr_targets(&g).max(0) as usize;
+        let size = core::mem::size_of::<c::cxl_pmem_region>()
+            + n * core::mem::size_of::<c::cxl_pmem_region_mapping>();
+        // Regions never span CXL roots: the bridge of the first target is every target's.
+        let first = self.target(&g, 0).ok_or(ENXIO)?;
+        let ep = first.memdev().endpoint(&g).ok_or(ENXIO)?;
+        // SAFETY: The endpoint port is live while its memdev is a committed target.
+        let nvb = unsafe { c::cxl_find_nvdimm_bridge(ep.as_raw()) };
+        if nvb.is_null() {
+            return Err(ENODEV);
+        }
+        // SAFETY: A zeroed allocation (a valid `cxl_pmem_region` with `n` mappings), freed with
+        // `kfree()` by the core's release once initialized below.
+        let p = unsafe {
+            bindings::__kmalloc_noprof(size, bindings::GFP_KERNEL | bindings::__GFP_ZERO)
+        }
+        .cast::<c::cxl_pmem_region>();
+        // SAFETY: `p` is new and ours; the device is initialized by the core before anything can
+        // reach it, and from then on `put_device()` frees it (the core's release drops the
+        // memdev references of the `nr_mappings` mappings filled in, then `kfree()`s it).
+        unsafe {
+            if p.is_null() {
+                bindings::put_device(&raw mut (*nvb).dev);
+                return Err(ENOMEM);
+            }
+            let pdev = &raw mut (*p).dev;
+            let rc = c::cxl_provider_device_initialize(
+                pdev,
+                c::cxl_provider_dev_CXL_PROVIDER_PMEM_REGION,
+            );
+            if rc != 0 {
+                bindings::kfree(p.cast());
+                bindings::put_device(&raw mut (*nvb).dev);
+                return Err(Error::from_errno(rc));
+            }
+            (*p).hpa_range = bindings::range {
+                start: hpa.start,
+                end: hpa.end,
+            };
+            let maps = (*p).mapping.as_mut_ptr();
+            for i in 0..n {
+                let Some(t) = self.target(&g, i) else {
+                    continue;
+                };
+                let md = t.memdev();
+                let (start, end) = t.dpa_range(&g).unwrap_or((0, 0));
+                let m = maps.add(i);
+                bindings::get_device(&raw mut (*md.as_raw()).dev);
+                (*m).cxlmd = md.as_raw();
+                (*m).start = start;
+                (*m).size = end.wrapping_sub(start);
+                (*m).position = i as i32;
+                (*p).nr_mappings = i as i32 + 1;
+            }
+            (*pdev).parent = self.dev();
+            (*pdev).bus = (&raw const c::cxl_bus_type).cast_mut().cast();
+            (*p).cxlr = self.raw();
+            (*self.raw()).cxl_nvb = nvb;
+            (*self.raw()).cxlr_pmem = p;
+        }
+        Ok(p)
+    }
+
+    /// Drops the region's reference to its nvdimm bridge.
+    fn put_nvdimm_bridge(&self) {
+        // SAFETY: Set with a reference by `pmem_region_alloc`, dropped once here.
+        unsafe {
+            let nvb = (*self.raw()).cxl_nvb;
+            (*self.raw()).cxl_nvb = ptr::null_mut();
+            if !nvb.is_null() {
+                bindings::put_device(&raw mut (*nvb).dev);
+            }
+        }
     }
 
     /// Binds the region to its driver if it has one (`device_attach()`); takes the device lock,

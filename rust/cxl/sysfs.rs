@@ -224,6 +224,15 @@ impl StoreInput<'_> {
         self.bytes
     }
 
+    /// `uuid_parse()` of the bytes written.
+    pub(crate) fn to_uuid(&self) -> Result<[u8; 16]> {
+        let mut u = bindings::uuid_t { b: [0; 16] };
+        // SAFETY: sysfs terminates the buffer with a NUL after the written bytes; `uuid_parse()`
+        // reads at most the 36 characters of a UUID string, stopping at a mismatch.
+        to_result(unsafe { bindings::uuid_parse(self.bytes.as_ptr().cast(), &mut u) })?;
+        Ok(u.b)
+    }
+
     /// `kstrtoint(buf, 0, ..)`.
     pub(crate) fn to_int(&self) -> Result<i32> {
         let mut v = 0;

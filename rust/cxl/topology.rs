@@ -556,6 +556,11 @@ impl Memdev {
         unsafe { kernel::device::Device::from_raw(parent.cast()) }
     }
 
+    /// The raw pointer.
+    pub(crate) fn as_raw(&self) -> *mut c::cxl_memdev {
+        self.raw()
+    }
+
     /// The memdev's name.
     pub(crate) fn name(&self) -> &CStr {
         let name = field!(self, dev.kobj.name);

@@ -67,6 +67,26 @@ impl<const DC: bool> Attribute<RootDecoder> for CreateRegion<DC> {
     }
 }
 
+/// `create_pmem_region`.
+pub(crate) struct CreatePmemRegion;
+
+impl Attribute<RootDecoder> for CreatePmemRegion {
+    const NAME: &'static CStr = c"create_pmem_region";
+    const MODE: u16 = 0o644;
+
+    fn show(rd: &RootDecoder, out: &mut ShowBuf) -> Result {
+        create_region_show(rd, out)
+    }
+
+    fn store(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
+        crate::create_region(rd, input, PartMode::Pmem)
+    }
+
+    fn visible(rd: &RootDecoder, mode: u16) -> u16 {
+        root_visible(rd, RootAttr::CreatePmem, mode)
+    }
+}
+
 /// `delete_region`.
 pub(crate) struct DeleteRegion;
 
@@ -83,7 +103,8 @@ impl Attribute<RootDecoder> for DeleteRegion {
     }
 }
 
-static ROOT_DECODER_ATTRS: AttrList<4> = AttrList::new([
+static ROOT_DECODER_ATTRS: AttrList<5> = AttrList::new([
+    attr::<RootDecoder, CreatePmemRegion>(),
     attr::<RootDecoder, CreateRegion<false>>(),
     attr::<RootDecoder, CreateRegion<true>>(),
     attr::<RootDecoder, DeleteRegion>(),
@@ -125,9 +146,48 @@ impl Attribute<Region> for Uuid {
     const NAME: &'static CStr = c"uuid";
     const MODE: u16 = 0o644;
 
-    fn show(_r: &Region, out: &mut ShowBuf) -> Result {
-        let _g = RegionRead::lock_interruptible()?;
-        out.emit(fmt!("\n"))
+    fn show(r: &Region, out: &mut ShowBuf) -> Result {
+        let g = RegionRead::lock_interruptible()?;
+        if r.mode() != Some(PartMode::Pmem) {
+            return out.emit(fmt!("\n"));
+        }
+        // `%pUb`: the 16 bytes in order, lower case, dashes after 4, 6, 8 and 10.
+        let b = r.uuid(&g);
+        out.emit(fmt!(
+            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}\n",
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+            b[13], b[14], b[15]
+        ))
+    }
+
+    /// `uuid_store()`: a PMEM region's UUID, unique among regions, until it is active.
+    fn store(r: &Region, input: &StoreInput<'_>) -> Result {
+        // UUID_STRING_LEN and the newline.
+        if input.bytes().len() != 37 {
+            return Err(EINVAL);
+        }
+        let uuid = input.to_uuid()?;
+        if uuid == [0; 16] {
+            return Err(EINVAL);
+        }
+        let g = RegionWrite::lock_killable()?;
+        if r.uuid(&g) == uuid {
+            return Ok(());
+        }
+        if r.state(&g) >= ConfigState::Active {
+            return Err(EBUSY);
+        }
+        // `is_dup()`.
+        let mut dup = false;
+        crate::cxl::region::for_each_region(|other| {
+            dup = other.uuid(&g) == uuid;
+            dup
+        });
+        if dup {
+            return Err(EBUSY);
+        }
+        r.set_uuid(&g, uuid);
+        Ok(())
     }
 
     fn visible(r: &Region, mode: u16) -> u16 {

@@ -145,9 +145,9 @@ fn construct_region(
     Ok(r)
 }
 
-/// `__create_region()` for the mode of partition `part` of `cxled`'s memdev. RAM only: PMEM
-/// regions are not ported, and a Dynamic Capacity region is not assembled (nothing could test
-/// one; the upstream series does not say how its extents would be read back).
+/// `__create_region()` for the mode of partition `part` of `cxled`'s memdev: RAM or PMEM, as in
+/// C. A Dynamic Capacity region is not assembled (nothing could test one; the upstream series
+/// does not say how its extents would be read back).
 fn create_for(
     regions: &mut RegionsGuard<'_>,
     rd: &RootDecoder,
@@ -155,17 +155,21 @@ fn create_for(
     part: i32,
     id: i32,
 ) -> Result<ARef<Region>> {
-    let mode = cxled.memdev().part_mode(part)?;
-    if mode != Some(PartMode::Ram as u32) {
-        dev_err!(
-            cxled.as_ref(),
-            "unsupported mode {}\n",
-            mode.map_or(-1, i64::from)
-        );
-        return Err(EINVAL);
-    }
+    let raw = cxled.memdev().part_mode(part)?;
+    let mode = match raw {
+        Some(m) if m == PartMode::Ram as u32 => PartMode::Ram,
+        Some(m) if m == PartMode::Pmem as u32 => PartMode::Pmem,
+        _ => {
+            dev_err!(
+                cxled.as_ref(),
+                "unsupported mode {}\n",
+                raw.map_or(-1, i64::from)
+            );
+            return Err(EINVAL);
+        }
+    };
     let target_type = cxled.decoder().target_type();
-    crate::create_region_locked(regions, rd, id, PartMode::Ram, target_type).map(Region::get)
+    crate::create_region_locked(regions, rd, id, mode, target_type).map(Region::get)
 }
 
 /// `__construct_region()`: the region takes firmware's range (with the window's extended linear

@@ -115,6 +115,22 @@ fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
     };
     // From here on, whatever moves the region away from COMMIT releases the driver.
     r.register_notifiers::<RegionProvider>(dev)?;
+    // A region fronted by an extended linear cache needs the core's MCE notifier to offline the
+    // aliased page on a memory error. It exists only with `CONFIG_CXL_MCE` (off in the kernels
+    // built here: the C warns the same way), and its registration is core-internal: not ported.
+    if r.cache_size_fixed() != 0 {
+        if cfg!(CONFIG_CXL_MCE) {
+            dev_warn!(
+                r.as_ref(),
+                "MCE notifier not registered: not ported to the region provider\n"
+            );
+        } else {
+            dev_warn!(
+                r.as_ref(),
+                "CONFIG_CXL_MCE disabled, MCE notifier not registered\n"
+            );
+        }
+    }
     poison::setup(r, dev)?;
     // An accelerator driver attached to a member memdev manages the region itself.
     let attached = {
@@ -134,7 +150,8 @@ fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
             dc::dax_region_added(r, dax);
             Ok(())
         }
-        _ => Err(ENXIO),
+        Some(PartMode::Pmem) => r.add_pmem_region(dev),
+        None => Err(ENXIO),
     }
 }
 
@@ -315,9 +332,8 @@ fn alloc_hpa(r: &Region, g: &RegionWrite, size: u64) -> Result {
         ways,
         granularity: gran,
     } = r.interleave(g);
-    // Ways, granularity (and the UUID of a PMEM region) come first. PMEM regions are not ported:
-    // one could only exist with a UUID this module cannot set, so it never gets HPA.
-    if ways == 0 || gran == 0 || r.mode() == Some(PartMode::Pmem) {
+    // Ways, granularity and the UUID of a PMEM region come first.
+    if ways == 0 || gran == 0 || (r.mode() == Some(PartMode::Pmem) && r.uuid(g) == [0; 16]) {
         return Err(ENXIO);
     }
     if size % (SZ_256M * ways as u64) != 0 {
