@@ -983,6 +983,17 @@ impl Region {
         Ok(())
     }
 
+    /// Whether the region's decoders map exactly `range`: its resource less the extended linear
+    /// cache in front (`spa_maps_hpa()`, `match_region_by_range()`, `match_auto_decoder()`).
+    pub(crate) fn maps(&self, g: &impl RegionLocked, range: Range) -> bool {
+        super::interleave::spa_maps_hpa(
+            self.hpa(g).map(|h| (h.start, h.end)),
+            self.cache_size(g),
+            range.start,
+            range.end,
+        )
+    }
+
     /// The range the region decodes (`cxlr->hpa_range`).
     pub(crate) fn hpa_range(&self, _: &impl RegionLocked) -> Range {
         // SAFETY: As in `state`.

@@ -1072,17 +1072,23 @@ impl Port {
         unsafe { CStr::from_char_ptr((*uport).kobj.name) }
     }
 
-    /// Whether the CXL root above this port translates addresses for its windows
-    /// (`cxl_root->ops.translation_setup_root`: set only by the AMD address translation driver,
-    /// which needs the built-in region code).
-    pub(crate) fn root_translates(&self) -> bool {
+    /// The CXL root port above this port (`find_cxl_root()`, without the reference: the root
+    /// outlives its descendants).
+    pub(crate) fn root(&self) -> &Port {
         let mut root = self;
         while let Some(p) = root.parent() {
             root = p;
         }
+        root
+    }
+
+    /// Whether the CXL root above this port translates addresses for its windows
+    /// (`cxl_root->ops.translation_setup_root`: set only by the AMD address translation driver,
+    /// which needs the built-in region code).
+    pub(crate) fn root_translates(&self) -> bool {
         // SAFETY: The root port is the `port` of a live `struct cxl_root`.
         unsafe {
-            let cxl_root = kernel::container_of!(root.raw(), c::cxl_root, port);
+            let cxl_root = kernel::container_of!(self.root().raw(), c::cxl_root, port);
             (*cxl_root).ops.translation_setup_root.is_some()
         }
     }

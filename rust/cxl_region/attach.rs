@@ -607,12 +607,7 @@ fn port_setup_targets(port: &Port, r: &Region, g: &RegionWrite, cxled: &Endpoint
         let got = cxld.interleave();
         let range = cxld.hpa_range(g);
         let hpa = r.hpa(g);
-        let maps = interleave::spa_maps_hpa(
-            hpa.map(|h| (h.start, h.end)),
-            r.cache_size(g),
-            range.start,
-            range.end,
-        );
+        let maps = r.maps(g, range);
         if got.ways != iw || (iw > 1 && got.granularity != ig) || !maps || !cxld.is_enabled() {
             let (start, end) = hpa.map_or((0, 0), |h| (h.start, h.end));
             dev_err!(

@@ -38,10 +38,7 @@ pub(crate) fn add_to_region(cxled: &EndpointDecoder) -> Result {
         return Err(ENXIO);
     }
     let found = regions
-        .find(|r| {
-            let g = RegionRead::lock();
-            maps(r, &g, range)
-        })
+        .find(|r| r.maps(&RegionRead::lock(), range))
         .map(Region::get);
     let r = match found {
         Some(r) => r,
@@ -65,16 +62,6 @@ pub(crate) fn add_to_region(cxled: &EndpointDecoder) -> Result {
     Ok(())
 }
 
-/// Whether `r` decodes exactly `range` (`match_region_by_range()`).
-fn maps(r: &Region, g: &RegionRead, range: Range) -> bool {
-    interleave::spa_maps_hpa(
-        r.hpa(g).map(|h| (h.start, h.end)),
-        r.cache_size(g),
-        range.start,
-        range.end,
-    )
-}
-
 /// `get_cxl_root_decoder()`: the window that contains `range`, referenced.
 fn root_decoder(cxled: &EndpointDecoder, range: Range) -> Result<ARef<RootDecoder>> {
     let md = cxled.memdev();
@@ -92,11 +79,7 @@ fn root_decoder(cxled: &EndpointDecoder, range: Range) -> Result<ARef<RootDecode
         );
         return Err(EOPNOTSUPP);
     }
-    let mut root: &Port = port;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
-    root.root_decoder_for(range).ok_or_else(|| {
+    port.root().root_decoder_for(range).ok_or_else(|| {
         dev_err!(
             md.host(),
             "{}:{} no CXL window for range {:#x}:{:#x}\n",
