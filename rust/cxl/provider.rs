@@ -23,6 +23,7 @@ use super::cxl_bindings as c;
 use super::extent_dev::ExtentDev;
 use super::region::{DaxRegionDev, Region, RegionDpaRead, RootDecoder};
 use super::rwsem::CoreHeld;
+use super::Range;
 use super::sysfs::Group;
 use super::topology::{EndpointDecoder, Memdev, MemdevState, Port};
 use super::work;
@@ -108,6 +109,10 @@ pub(crate) trait Provider: 'static {
     /// The ops are registered, before the decoders get the provider's attributes: assemble
     /// what the endpoints that probed before found committed (nothing else will).
     fn registered();
+
+    /// `cxl_region_contains_resource()`: whether a committed region's HPA holds `range` whole
+    /// (`dax_hmem` leaves such a Soft Reserved range to CXL).
+    fn contains_resource(range: Range) -> bool;
 }
 
 /// Set while the registration is being dropped: no region may be assembled any more (one made
@@ -214,6 +219,7 @@ impl<P: Provider> Registration<P> {
             (*ops).dpa_to_region = Some(dpa_to_region::<P>);
             (*ops).dpa_to_hpa = Some(dpa_to_hpa::<P>);
             (*ops).add_to_region = Some(add_to_region::<P>);
+            (*ops).contains_resource = Some(contains_resource::<P>);
             (*reg.nb.get()).notifier_call = Some(bus_notify::<P>);
         }
         CLOSING.store(false, Release);
@@ -376,6 +382,22 @@ unsafe extern "C" fn add_to_region<P: Provider>(cxled: *mut c::cxl_endpoint_deco
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// `cxl_region_contains_resource()`.
+///
+/// # Safety
+///
+/// Called by the core, while the ops are registered, with a live resource.
+unsafe extern "C" fn contains_resource<P: Provider>(res: *const bindings::resource) -> bool {
+    // SAFETY: The core passes a live resource, not written during the call.
+    let range = unsafe {
+        Range {
+            start: (*res).start,
+            end: (*res).end,
+        }
+    };
+    P::contains_resource(range)
 }
 
 /// `cxl_region_memdev_shutdown()`: a memdev lost its device state.

@@ -21,7 +21,7 @@
 //! Poison listing, DPA->HPA translation for the core's trace records and the region's debugfs
 //! poison files are in [`poison`]. RAM regions whose decoders platform firmware committed are
 //! assembled as the endpoints probe, and for those that probed before, when the module loads
-//! ([`auto`]). PMEM regions are not ported (see `Documentation/design.md`).
+//! ([`auto`]). PMEM regions hand a `cxl_pmem_region` to `cxl_pmem` (libnvdimm).
 
 // Each module uses part of the shared layer; the rest is not compiled in.
 #[expect(dead_code)]
@@ -233,6 +233,21 @@ impl Provider for RegionProvider {
 
     fn registered() {
         auto::discover_all();
+    }
+
+    /// `cxl_region_contains_resource()` and `region_contains_resource()`. C's
+    /// `resource_contains()` also compares the two resources' types; both are always
+    /// `IORESOURCE_MEM` here (a region's HPA, `dax_hmem`'s Soft Reserved range).
+    fn contains_resource(range: cxl::Range) -> bool {
+        let g = RegionRead::lock();
+        let mut found = false;
+        cxl::region::for_each_region(|r| {
+            found = r.state(&g) == ConfigState::Commit
+                && r.hpa(&g)
+                    .is_some_and(|h| h.start <= range.start && range.end <= h.end);
+            found
+        });
+        found
     }
 }
 

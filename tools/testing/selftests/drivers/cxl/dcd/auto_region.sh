@@ -9,8 +9,9 @@
 # write refused. Where cxl_region is a module (project): endpoints that probed before it loaded
 # are assembled when it loads (rmmod cxl_region, reload cxl_test, insmod cxl_region). With the
 # mock's parameters, on both kernels: a member that never arrives (fail_autoassemble: the region
-# waits with one staged target, which leaves it when its memdev goes) and an extended linear
-# cache in front of the region (extended_linear_cache).
+# waits with one staged target, which leaves it when its memdev goes), an extended linear
+# cache in front of the region (extended_linear_cache), and Soft Reserved memory under the region
+# that dax_hmem leaves to CXL (hmem_test).
 . "$(dirname "$0")/lib.sh"
 ksft_main "$@"
 NO_OBS=1
@@ -182,6 +183,21 @@ else
 	check "extended_linear_cache: $R warns that no MCE notifier is registered" test "$n" -ge 1
 fi
 expect_eq "extended_linear_cache: no kernel report" "" "$(reports_since $mark)"
+
+# Soft Reserved memory in a CXL window (hmem_test: the first half of the mock's first window,
+# which the assembled region covers whole): dax_hmem leaves it to CXL and, after the initial probe,
+# registers it only if no committed region contains it (cxl_region_contains_resource()). It never
+# becomes an hmem device. The deferred check runs from a work item once probing settles: 3 s.
+mark=$(klog_mark; echo $KLOG_MARK)
+modprobe dax_hmem 2>/dev/null
+mock_reload hmem_test=1
+R=$(region_of $D1) || R=
+check "hmem_test: a region assembled over $D1" test -n "$R"
+check "hmem_test: dax_hmem bound the mock's hmem_platform.1" test -e /sys/bus/platform/devices/hmem_platform.1/driver
+sleep 3
+n=$(ls -d /sys/bus/platform/devices/hmem.* 2>/dev/null | wc -l)
+expect_eq "hmem_test: dax_hmem leaves the Soft Reserved range to ${R:-the region} (no hmem device)" 0 "$n"
+expect_eq "hmem_test: no kernel report" "" "$(reports_since $mark)"
 
 r=$(rmmod cxl_test 2>&1) && ok "rmmod cxl_test" || not_ok "rmmod cxl_test: $r"
 if [ -n "$preloaded" ]; then

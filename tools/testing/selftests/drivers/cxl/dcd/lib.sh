@@ -473,10 +473,11 @@ endpoint_of() {
 	return 1
 }
 
-# root_decoder: the first root decoder that can create RAM regions.
+# root_decoder [MODE]: the first root decoder that can create regions of MODE (ram, pmem;
+# default ram).
 root_decoder() {
 	for d in $CXL/decoder*; do
-		[ -e "$d/create_ram_region" ] && { echo "${d##*/}"; return 0; }
+		[ -e "$d/create_${1:-ram}_region" ] && { echo "${d##*/}"; return 0; }
 	done
 	return 1
 }
