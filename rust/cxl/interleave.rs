@@ -8,6 +8,8 @@
 //! implements them; the region checks are those of `set_interleave_ways()` and
 //! `set_interleave_granularity()` in `drivers/cxl/core/region.c`.
 
+use core::num::{NonZeroU32, NonZeroU64};
+
 /// A value the hardware encoding or the region rules refuse; the kernel answers `-EINVAL`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Invalid;
@@ -206,22 +208,24 @@ pub(crate) fn unaligned_dpa_to_hpa(m: &Mod3, pos: i32, dpa_offset: u64) -> Optio
         return None;
     }
     let pos = u32::try_from(pos).ok()?;
-    let per_hb = m.ways / m.hb_ways;
+    // Divisors that cannot be 0 (the ways checked above): no division-by-zero panic path.
+    let hb = NonZeroU32::new(m.hb_ways)?;
+    let per_hb = NonZeroU32::new(m.ways / hb)?;
     let (pos_port, pos_hb) = (pos % per_hb, pos / per_hb);
     let hpa_port = if m.hb_granularity != m.granularity {
         restore_parent(
             dpa_offset,
             u64::from(pos_port),
             m.granularity,
-            u64::from(per_hb),
+            u64::from(per_hb.get()),
         )
     } else {
         dpa_offset
     };
     let shift = m.hb_granularity.trailing_zeros();
-    let hb_ways = u64::from(m.hb_ways);
-    (0..hb_ways)
-        .map(|p| restore_parent(hpa_port, p, m.hb_granularity, hb_ways).wrapping_add(m.start))
+    let hb_ways = NonZeroU64::from(hb);
+    (0..hb_ways.get())
+        .map(|p| restore_parent(hpa_port, p, m.hb_granularity, hb_ways.get()).wrapping_add(m.start))
         .find(|hpa| (hpa >> shift) % hb_ways == u64::from(pos_hb))
 }
 

@@ -23,10 +23,10 @@ use super::cxl_bindings as c;
 use super::extent_dev::ExtentDev;
 use super::region::{DaxRegionDev, Region, RegionDpaRead, RootDecoder};
 use super::rwsem::CoreHeld;
-use super::Range;
 use super::sysfs::Group;
 use super::topology::{EndpointDecoder, Memdev, MemdevState, Port};
 use super::work;
+use super::Range;
 use core::{any::TypeId, marker::PhantomData, ptr};
 use kernel::{
     bindings,
