@@ -128,6 +128,21 @@ impl DaxRegionInfo {
     }
 }
 
+/// Runs `f` with the lock of `dev` held (`guard(device)(dev)`: a probe or removal of `dev` in
+/// progress has finished, and none starts meanwhile).
+///
+/// # Safety
+///
+/// `dev` is a live device, initialized (its mutex with it), for the call.
+pub(crate) unsafe fn with_device_locked<R>(dev: *mut bindings::device, f: impl FnOnce() -> R) -> R {
+    // SAFETY: Per the function's contract the device and its mutex are live.
+    unsafe { bindings::mutex_lock(&raw mut (*dev).mutex) };
+    let r = f();
+    // SAFETY: Taken above by this task.
+    unsafe { bindings::mutex_unlock(&raw mut (*dev).mutex) };
+    r
+}
+
 /// The raw `struct device *` behind a [`Device`] (`Device::as_raw()` is private to the kernel
 /// crate).
 pub(crate) fn as_raw<Ctx: device::DeviceContext>(dev: &Device<Ctx>) -> *mut bindings::device {

@@ -505,12 +505,12 @@ unsafe extern "C" fn release_nvdimm(data: *mut kernel::ffi::c_void) {
     unsafe {
         let nvb = (*cxlr).cxl_nvb;
         let nvb_dev = &raw mut (*nvb).dev;
-        bindings::mutex_lock(&raw mut (*nvb_dev).mutex);
-        let p = (*cxlr).cxlr_pmem;
-        if !p.is_null() {
-            bindings::devm_release_action(nvb_dev, Some(pmem_region_unregister), p.cast());
-        }
-        bindings::mutex_unlock(&raw mut (*nvb_dev).mutex);
+        super::with_device_locked(nvb_dev, || {
+            let p = (*cxlr).cxlr_pmem;
+            if !p.is_null() {
+                bindings::devm_release_action(nvb_dev, Some(pmem_region_unregister), p.cast());
+            }
+        });
         (*cxlr).cxl_nvb = ptr::null_mut();
         bindings::put_device(nvb_dev);
     }
@@ -850,25 +850,25 @@ impl Region {
                 return Err(Error::from_errno(rc));
             }
             let nvb_dev = &raw mut (*nvb).dev;
-            bindings::mutex_lock(&raw mut (*nvb_dev).mutex);
-            let rc = if (*nvb_dev).driver.is_null() {
-                // Not bound: nothing would unregister the child. The C leaves it registered; a
-                // device of ours must not outlive the module, so it goes here.
-                pmem_region_unregister(p.cast());
-                ENXIO.to_errno()
-            } else {
-                let rc = bindings::__devm_add_action(
-                    nvb_dev,
-                    Some(pmem_region_unregister),
-                    p.cast(),
-                    c"cxlr_pmem_unregister".as_char_ptr(),
-                );
-                if rc != 0 {
+            let rc = super::with_device_locked(nvb_dev, || {
+                if (*nvb_dev).driver.is_null() {
+                    // Not bound: nothing would unregister the child. The C leaves it registered; a
+                    // device of ours must not outlive the module, so it goes here.
                     pmem_region_unregister(p.cast());
+                    ENXIO.to_errno()
+                } else {
+                    let rc = bindings::__devm_add_action(
+                        nvb_dev,
+                        Some(pmem_region_unregister),
+                        p.cast(),
+                        c"cxlr_pmem_unregister".as_char_ptr(),
+                    );
+                    if rc != 0 {
+                        pmem_region_unregister(p.cast());
+                    }
+                    rc
                 }
-                rc
-            };
-            bindings::mutex_unlock(&raw mut (*nvb_dev).mutex);
+            });
             if rc != 0 {
                 self.put_nvdimm_bridge();
                 return Err(Error::from_errno(rc));
@@ -1605,12 +1605,8 @@ impl DaxRegionDev {
     /// unbinds, and a probe in progress has finished. Its children (extent devices) are added
     /// and removed under this lock, so that the driver's probe sees them exactly.
     pub(crate) fn with_lock<R>(&self, f: impl FnOnce(&DaxRegionLocked<'_>) -> R) -> R {
-        // SAFETY: The device is live; its mutex is initialized with the device.
-        unsafe { bindings::mutex_lock(&raw mut (*self.as_raw()).mutex) };
-        let r = f(&DaxRegionLocked(self));
-        // SAFETY: Locked just above, by this task.
-        unsafe { bindings::mutex_unlock(&raw mut (*self.as_raw()).mutex) };
-        r
+        // SAFETY: The device is live and initialized.
+        unsafe { super::with_device_locked(self.as_raw(), || f(&DaxRegionLocked(self))) }
     }
 }
 

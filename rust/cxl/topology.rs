@@ -1109,12 +1109,8 @@ impl Port {
     /// Runs `f` with the port's device lock held (`device_lock()`), as the port's probe and
     /// removal hold it.
     pub(crate) fn with_device_lock<R>(&self, f: impl FnOnce() -> R) -> R {
-        // SAFETY: The port's device is live; its mutex was initialized with it.
-        unsafe { bindings::mutex_lock(&raw mut (*self.raw()).dev.mutex) };
-        let r = f();
-        // SAFETY: Taken above by this task.
-        unsafe { bindings::mutex_unlock(&raw mut (*self.raw()).dev.mutex) };
-        r
+        // SAFETY: The port's device is live and initialized.
+        unsafe { super::with_device_locked(&raw mut (*self.raw()).dev, f) }
     }
 
     /// The decoder of this port whose range is `range` (a root decoder: that contains it), with
