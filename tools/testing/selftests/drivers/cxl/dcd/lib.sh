@@ -473,6 +473,17 @@ endpoint_of() {
 	return 1
 }
 
+# poison_trace CMD...: runs CMD with cxl:cxl_poison traced (tracefs at $T); POISON = the records,
+# one a line, from "memdev=" on, with host= and serial= dropped (they differ between boots).
+poison_trace() {
+	echo >$T/trace
+	echo 1 >$T/events/cxl/cxl_poison/enable
+	"$@"
+	echo 0 >$T/events/cxl/cxl_poison/enable
+	rd_all POISON $T/trace
+	POISON=$(echo "$POISON" | sed -n 's/.*cxl_poison: \(memdev=.*\)/\1/p' | sed 's/ host=[^ ]* serial=[0-9]*//')
+}
+
 # root_decoder [MODE]: the first root decoder that can create regions of MODE (ram, pmem;
 # default ram).
 root_decoder() {

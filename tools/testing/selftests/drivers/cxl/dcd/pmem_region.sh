@@ -38,6 +38,16 @@ nd_region_of() {
 	return 1
 }
 
+# nd_region_wait REGION: NR = its libnvdimm region, waited for (up to 10 s); one TAP line.
+nd_region_wait() {
+	local i=0
+	while ! NR=$(nd_region_of $1) && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ -n "$NR" ]; then ok "libnvdimm $NR under pmem_region${1#region}"; else not_ok "a libnvdimm region under pmem_region${1#region}"; fi
+}
+
+# reads_back DESCRIPTION BLOCKDEV: one TAP line: the first MiB of BLOCKDEV is /tmp/pmem.pat.
+reads_back() { check "$1" sh -c "dd if=/dev/$2 bs=64k count=16 2>/dev/null | cmp -s - /tmp/pmem.pat"; }
+
 # --- By sysfs
 create_region pmem || exit 0
 R=$CXL/$REGION
@@ -75,10 +85,7 @@ fi
 REGION=$R1
 read -r U2 </proc/sys/kernel/random/uuid
 expect_errno EBUSY "$U2$NL" $R/uuid $R/size
-NR=
-i=0
-while ! NR=$(nd_region_of $REGION) && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-if [ -n "$NR" ]; then ok "libnvdimm $NR under pmem_region${REGION#region}"; else not_ok "a libnvdimm region under pmem_region${REGION#region}"; fi
+nd_region_wait $REGION
 expect_file "$NR is as large as $REGION" "$(($(cat $R/size)))" $ND/$NR/size
 obs_file nd.size $ND/$NR/size
 obs_file nd.mappings $ND/$NR/mappings
@@ -92,7 +99,7 @@ obs namespace.mode "$(echo "$out" | tr -d '\n ' | sed -n 's/.*"mode":"\([a-z]*\)
 check "the namespace has a block device ($BLK)" test -b /dev/$BLK
 dd if=/dev/urandom of=/tmp/pmem.pat bs=64k count=16 2>/dev/null
 dd if=/tmp/pmem.pat of=/dev/$BLK bs=64k conv=fsync 2>/dev/null
-check "1 MiB written to /dev/$BLK reads back" sh -c "dd if=/dev/$BLK bs=64k count=16 2>/dev/null | cmp -s - /tmp/pmem.pat"
+reads_back "1 MiB written to /dev/$BLK reads back" $BLK
 # The region goes with the namespace still on it: disabled first, as the client does.
 out=$(cxl disable-region $REGION 2>&1)
 expect_eq "cxl disable-region $REGION" 0 "$?"
@@ -115,17 +122,14 @@ check "create-region names the region ($REGION)" test -d "$R"
 obs client.type "$(echo "$out" | tr -d '\n ' | sed -n 's/.*"type":"\([a-z]*\)".*/\1/p')"
 rd u2 $R/uuid
 check "the client gave $REGION a uuid of its own" sh -c "[ -n '$u2' ] && [ '$u2' != '$U' ] && [ '$u2' != 00000000-0000-0000-0000-000000000000 ]"
-NR=
-i=0
-while ! NR=$(nd_region_of $REGION) && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-if [ -n "$NR" ]; then ok "libnvdimm $NR under pmem_region${REGION#region}"; else not_ok "a libnvdimm region under pmem_region${REGION#region}"; fi
+nd_region_wait $REGION
 # The namespace's label is in the device's label storage area: it comes back by itself.
 i=0
 while ! BLK2=$(ls $ND/$NR/namespace*/block 2>/dev/null | head -1) && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 list=$(ndctl list -r $NR -N 2>&1 | tr -d '\n ')
 check "ndctl lists the namespace again, from its label" sh -c "echo '$list' | grep -q '\"mode\":\"fsdax\"'"
 BLK=$(echo "$list" | sed -n 's/.*"blockdev":"\(pmem[0-9a-z.]*\)".*/\1/p')
-check "the data written before reads back through /dev/$BLK" sh -c "dd if=/dev/$BLK bs=64k count=16 2>/dev/null | cmp -s - /tmp/pmem.pat"
+reads_back "the data written before reads back through /dev/$BLK" $BLK
 
 # --- Poison from QEMU's monitor in the committed region's DPA
 T=/sys/kernel/tracing
@@ -137,12 +141,8 @@ if has_qmp && Q=$(qom_of $M) && [ -d $T/events/cxl/cxl_poison ]; then
 	hpa=$(printf '0x%x' $((start + 0x5000)))
 	r=$(qmp "{\"execute\": \"cxl-inject-poison\", \"arguments\": {\"path\": \"$Q\", \"start\": $((dpa)), \"length\": 256}}")
 	expect_eq "QEMU's monitor poisons 256 bytes at DPA $dpa of $M" '{"return": {}}' "$r"
-	echo >$T/trace
-	echo 1 >$T/events/cxl/cxl_poison/enable
-	sysfs_write 1 $CXL/$M/trigger_poison_list
-	echo 0 >$T/events/cxl/cxl_poison/enable
-	rd_all P $T/trace
-	P=$(echo "$P" | sed -n 's/.*cxl_poison: \(memdev=.*\)/\1/p' | sed 's/ host=[^ ]* serial=[0-9]*//')
+	poison_trace sysfs_write 1 $CXL/$M/trigger_poison_list
+	P=$POISON
 	check "the record names $REGION and HPA $hpa" sh -c "echo '$P' | grep -qE '^memdev=$M trace_type=List region=$REGION region_uuid=$u2 hpa=$hpa hpa_alias0=0xffffffffffffffff dpa=$dpa dpa_length=0x100 '"
 	obs poison.trace "$(echo "$P" | sed "s/region_uuid=[^ ]* //; s/$hpa/HPA/; s/$dpa/DPA/; s/memdev=$M/memdev=M/; s/region=$REGION/region=R/")"
 	out=$(cxl list -r $REGION --media-errors 2>&1 | tr -d ' \n')
@@ -150,8 +150,10 @@ if has_qmp && Q=$(qom_of $M) && [ -d $T/events/cxl/cxl_poison ]; then
 		sh -c "echo '$out' | grep -q '\"offset\":20480,\"length\":256'"
 	obs poison.client "$(echo "$out" | sed "s/$REGION/R/g; s/$u2/U/g; s/\"resource\":[0-9]*/\"resource\":HPA/; s/\"decoder\":\"decoder[0-9.]*\"/\"decoder\":D/")"
 	DBG=/sys/kernel/debug/cxl/$M
-	[ ! -e $DBG/clear_poison ] || { w $dpa $DBG/clear_poison; w $(printf '0x%x' $((dpa + 0x40))) $DBG/clear_poison
-		w $(printf '0x%x' $((dpa + 0x80))) $DBG/clear_poison; w $(printf '0x%x' $((dpa + 0xc0))) $DBG/clear_poison; }
+	# Cleared 64 bytes at a time, as the debugfs file takes it.
+	for o in 0 0x40 0x80 0xc0; do
+		[ ! -e $DBG/clear_poison ] || w $(printf '0x%x' $((dpa + o))) $DBG/clear_poison
+	done
 else
 	skip "poison from QEMU's monitor" "no qmp command, no QOM path for $M, or no cxl:cxl_poison trace event"
 fi

@@ -21,17 +21,6 @@ T=/sys/kernel/tracing
 snapshot
 u='[-0-9a-f]*'
 
-# poison_trace CMD...: runs CMD with cxl:cxl_poison traced; POISON = the records, one a line,
-# from "memdev=" on, with host= and serial= dropped (they differ between boots).
-poison_trace() {
-	echo >$T/trace
-	echo 1 >$T/events/cxl/cxl_poison/enable
-	"$@"
-	echo 0 >$T/events/cxl/cxl_poison/enable
-	rd_all POISON $T/trace
-	POISON=$(echo "$POISON" | sed -n 's/.*cxl_poison: \(memdev=.*\)/\1/p' | sed 's/ host=[^ ]* serial=[0-9]*//')
-}
-
 # traced DESCRIPTION PATTERN: one TAP line: a record of POISON matches PATTERN (an ERE).
 traced() {
 	if echo "$POISON" | grep -qE "$2"; then ok "$1"; else not_ok "$1"; diag "records: ${POISON:-none}"; diag "expected: $2"; fi
