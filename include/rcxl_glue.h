@@ -20,6 +20,7 @@ void rcxl_dax_hmem_flush_work(void);
 /* Regions (cxl_region only: rust/cxl_region/glue.c). */
 int rcxl_mutex_lock_interruptible(struct mutex *lock);
 bool rcxl_dcd_supported(struct cxl_dev_state *cxlds);
+bool rcxl_device_is_registered(struct device *dev);
 bool rcxl_cpu_cache_invalidate_memregion(u64 start, u64 len);
 void rcxl_register_notifiers(struct notifier_block *node_nb,
 			     struct notifier_block *adist_nb);
@@ -32,6 +33,10 @@ struct cxl_region;
 struct dentry;
 struct dentry *rcxl_region_poison_debugfs(struct cxl_region *cxlr);
 void rcxl_debugfs_remove(struct dentry *dentry);
+/* cxl_region's fault point, a no-op without CONFIG_FAULT_INJECTION_DEBUG_FS. */
+struct dentry *rcxl_faults_debugfs(void);
+bool rcxl_stall_attach_target(void);
+bool rcxl_stall_held(void);
 /* In Rust (rust/cxl/region.rs): the region debugfs files' write. */
 int rcxl_region_poison_write(void *cxlr, u64 offset, bool clear);
 

@@ -15,6 +15,7 @@ extern "C" {
 
     pub(crate) fn rcxl_mutex_lock_interruptible(lock: *mut bindings::mutex) -> c_int;
     pub(crate) fn rcxl_dcd_supported(cxlds: *mut c_void) -> bool;
+    pub(crate) fn rcxl_device_is_registered(dev: *mut c_void) -> bool;
     pub(crate) fn rcxl_cpu_cache_invalidate_memregion(start: u64, len: u64) -> bool;
     pub(crate) fn rcxl_register_notifiers(
         node_nb: *mut bindings::notifier_block,
@@ -26,6 +27,9 @@ extern "C" {
     );
     pub(crate) fn rcxl_region_poison_debugfs(cxlr: *mut c_void) -> *mut c_void;
     pub(crate) fn rcxl_debugfs_remove(dentry: *mut c_void);
+    pub(crate) fn rcxl_faults_debugfs() -> *mut c_void;
+    pub(crate) fn rcxl_stall_attach_target() -> bool;
+    pub(crate) fn rcxl_stall_held() -> bool;
     pub(crate) fn rcxl_trace_dc_extent(
         memdev: *const c_void,
         region: c_int,

@@ -29,6 +29,8 @@ pub(crate) mod work;
 mod exports;
 #[cfg(cxl_region_provider)]
 pub(crate) mod extent;
+#[cfg(cxl_region_provider)]
+pub(crate) mod fault;
 // SAFETY: All zeros is an empty chain: no extents, nothing dropped (every field is an integer or
 // an array of them).
 #[cfg(cxl_region_provider)]

@@ -759,7 +759,15 @@ impl Memdev {
     /// `cxl_memdev_shutdown()` clears the state with it held for writing, so the state cannot go
     /// away meanwhile. `-ENODEV` when it is gone already.
     fn with_state<R>(&self, f: impl FnOnce(*mut c::cxl_dev_state) -> Result<R>) -> Result<R> {
-        let _guard = ReadGuard::<MemdevSem>::lock();
+        self.with_state_locked(&ReadGuard::<MemdevSem>::lock(), f)
+    }
+
+    /// [`Self::with_state`] with `cxl_memdev_rwsem` already held for reading.
+    fn with_state_locked<R>(
+        &self,
+        _: &ReadGuard<MemdevSem>,
+        f: impl FnOnce(*mut c::cxl_dev_state) -> Result<R>,
+    ) -> Result<R> {
         // Read once: shutdown writes it, but not while the lock is held for reading.
         // SAFETY: `self` is live; the field is only written under the lock, held for reading.
         let cxlds = unsafe { ptr::read(&raw const (*self.raw()).cxlds) };
@@ -769,17 +777,19 @@ impl Memdev {
         f(cxlds)
     }
 
-    /// What a Dynamic Capacity region asks of a target's memdev before any other check (the
-    /// upstream `store_targetN()`): its device state (`-ENODEV` once shut down) and Dynamic
-    /// Capacity support (`-EINVAL`).
-    pub(crate) fn check_dcd(&self) -> Result {
-        self.with_dc(|_| Ok(()))
-    }
-
     /// Runs `f` on the memdev's [`MemdevState`] while it cannot be shut down (`-ENODEV` once it
     /// is), if the device has Dynamic Capacity (`-EINVAL` if not).
     pub(crate) fn with_dc<R>(&self, f: impl FnOnce(&MemdevState) -> Result<R>) -> Result<R> {
-        self.with_state(|cxlds| {
+        self.with_dc_locked(&ReadGuard::<MemdevSem>::lock(), f)
+    }
+
+    /// [`Self::with_dc`] with `cxl_memdev_rwsem` already held for reading.
+    fn with_dc_locked<R>(
+        &self,
+        g: &ReadGuard<MemdevSem>,
+        f: impl FnOnce(&MemdevState) -> Result<R>,
+    ) -> Result<R> {
+        self.with_state_locked(g, |cxlds| {
             // SAFETY: `with_state` passes the live device state.
             if !unsafe { glue::rcxl_dcd_supported(cxlds.cast()) } {
                 return Err(EINVAL);
@@ -799,6 +809,25 @@ impl Memdev {
 }
 
 impl EndpointDecoder {
+    /// What a Dynamic Capacity region asks of a target before any other check and without the
+    /// region lock (the upstream `store_targetN()`): that its memdev still has its device state
+    /// (`-ENODEV`) and Dynamic Capacity (`-EINVAL`).
+    ///
+    /// The decoder's reference does not keep its memdev: `cxl_memdev_unregister()` deletes the
+    /// endpoint decoders (`cxl_mem` unbinds), then clears the state under `cxl_memdev_rwsem` held
+    /// for writing and drops the memdev, which may free it while the decoder is still held. So the
+    /// decoder is asked first, under that lock held for reading: still registered, its memdev has
+    /// not reached the shutdown, which waits for the lock; deleted, the memdev may be gone, and is
+    /// not touched (`-ENODEV`, as for a decoder that is gone).
+    pub(crate) fn check_dcd(&self) -> Result {
+        let g = ReadGuard::<MemdevSem>::lock();
+        // SAFETY: The decoder is live (referenced); only the address of its device is taken.
+        if !unsafe { glue::rcxl_device_is_registered((&raw mut (*self.raw()).cxld.dev).cast()) } {
+            return Err(ENODEV);
+        }
+        self.memdev().with_dc_locked(&g, |_| Ok(()))
+    }
+
     /// The endpoint decoder named `name` on the CXL bus, held until the returned guard drops
     /// (`bus_find_device_by_name()` + `is_endpoint_decoder()`): `-ENODEV` when there is no such
     /// device, `-EINVAL` when it is not an endpoint decoder.
@@ -858,8 +887,12 @@ impl EndpointDecoder {
     /// The memdev (`cxled_to_memdev()`).
     pub(crate) fn memdev(&self) -> &Memdev {
         let uport = field!(self.port(), uport_dev).cast::<bindings::device>();
-        // SAFETY: The endpoint port's `uport_dev` is the memdev's device; the memdev outlives
-        // its endpoint port.
+        // SAFETY: The endpoint port's `uport_dev` is the memdev's device. A reference to the
+        // decoder does not keep it (see `check_dcd`), but the memdev goes only after its endpoint
+        // decoders are deleted, and every caller holds the decoder live past that point: attached
+        // to a region (detached under `cxl_rwsem.region` first), with its partition read
+        // non-negative under `cxl_rwsem.dpa` (released under it first), checked registered under
+        // `cxl_memdev_rwsem` (`check_dcd`), or from its port's probe.
         unsafe { &*kernel::container_of!(uport, c::cxl_memdev, dev).cast::<Memdev>() }
     }
 

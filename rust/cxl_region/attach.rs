@@ -23,11 +23,13 @@ use kernel::{prelude::*, sync::aref::ARef};
 /// `store_targetN()` with a decoder name: `attach_target()`.
 pub(crate) fn attach_target(r: &Region, name: &[u8], pos: usize) -> Result {
     let cxled = EndpointDecoder::find(name)?;
+    // A test's window: the memdev may go now, with the decoder held (`crate::cxl::fault`).
+    crate::cxl::fault::stall_attach_target();
     // A Dynamic Capacity region asks first, and without the region lock (as the upstream series
     // does), that the target's memdev still has its state and supports DCD. Not a failed attach:
     // no warning.
     if r.mode() == Some(PartMode::DynamicRam1) {
-        cxled.memdev().check_dcd().inspect_err(|e| {
+        cxled.check_dcd().inspect_err(|e| {
             let why = if *e == ENODEV {
                 "No memdev state"
             } else {

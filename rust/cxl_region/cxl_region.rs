@@ -60,14 +60,16 @@ module! {
 const SZ_256M: u64 = 256 << 20;
 
 /// The module: its registration with the core and the region driver. Dropped in field order: the
-/// regions go with the provider, then the driver.
+/// regions go with the provider, then the driver, then the fault point.
 struct CxlRegionModule {
     _provider: Pin<KBox<provider::Registration<RegionProvider>>>,
     _driver: Pin<KBox<cxl::driver::Registration<CxlRegionDriver>>>,
+    _faults: cxl::fault::FaultPoints,
 }
 
 impl kernel::Module for CxlRegionModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let faults = cxl::fault::FaultPoints::new();
         let provider = provider::Registration::new()?;
         Ok(Self {
             _provider: provider,
@@ -75,6 +77,7 @@ impl kernel::Module for CxlRegionModule {
                 cxl::driver::Registration::new(c"cxl_region", module),
                 GFP_KERNEL,
             )?,
+            _faults: faults,
         })
     }
 }

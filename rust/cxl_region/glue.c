@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The C shims of cxl_region: mutexes (a macro under lockdep); the
- * DCD check and cache invalidation (static inlines); the node and memory-tier notifiers (static
- * inlines without NUMA); the trace event. See include/rcxl_glue.h.
+ * The C shims of cxl_region: mutexes (a macro under lockdep); the DCD check,
+ * device_is_registered() and cache invalidation (static inlines); the node and
+ * memory-tier notifiers (static inlines without NUMA); the trace event; the
+ * fault point's attribute. See include/rcxl_glue.h.
  */
 #include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/fault-inject.h>
 #include <linux/memregion.h>
 #include <linux/memory-tiers.h>
 #include <linux/node.h>
@@ -27,6 +29,11 @@ bool rcxl_dcd_supported(struct cxl_dev_state *cxlds)
 	struct cxl_memdev_state *mds = to_cxl_memdev_state(cxlds);
 
 	return mds && cxl_dcd_supported(mds);
+}
+
+bool rcxl_device_is_registered(struct device *dev)
+{
+	return device_is_registered(dev);
 }
 
 bool rcxl_cpu_cache_invalidate_memregion(u64 start, u64 len)
@@ -89,6 +96,52 @@ void rcxl_debugfs_remove(struct dentry *dentry)
 {
 	debugfs_remove_recursive(dentry);
 }
+
+/*
+ * cxl_region's fault point (Documentation/fault-injection/): debugfs
+ * cxl_region/stall_attach_target/, the kernel's fault attributes plus "hold". The attribute is a
+ * macro's initializer; the stall itself is Rust's (rust/cxl/fault.rs).
+ */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static DECLARE_FAULT_ATTR(stall_attach_target);
+static bool stall_hold;
+
+struct dentry *rcxl_faults_debugfs(void)
+{
+	struct dentry *dir = debugfs_create_dir("cxl_region", NULL);
+	struct dentry *attr;
+
+	attr = fault_create_debugfs_attr("stall_attach_target", dir, &stall_attach_target);
+	if (!IS_ERR(attr))
+		debugfs_create_bool("hold", 0600, attr, &stall_hold);
+	return dir;
+}
+
+bool rcxl_stall_attach_target(void)
+{
+	return should_fail(&stall_attach_target, 1);
+}
+
+bool rcxl_stall_held(void)
+{
+	return READ_ONCE(stall_hold);
+}
+#else
+struct dentry *rcxl_faults_debugfs(void)
+{
+	return NULL;
+}
+
+bool rcxl_stall_attach_target(void)
+{
+	return false;
+}
+
+bool rcxl_stall_held(void)
+{
+	return false;
+}
+#endif
 
 /*
  * region.c's translation arithmetic, in Rust (rust/cxl/exports.rs), for the kernel's test module
