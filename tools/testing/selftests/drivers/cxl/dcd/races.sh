@@ -74,6 +74,8 @@ fresh() {
 }
 
 # ---- cxl_mem unbind/rebind against attach, commit and bind
+# (cxl_mem unbind deletes the decoders but leaves the memdev its state: the DC check's ENODEV for a
+# memdev that goes, which only timing could reach here, is forced every run by dc_gone.sh.)
 race_memdev() {
 	local mode=$1 memdev=$2 round=1 outcomes= r m l
 	while [ $round -le $rounds ]; do
