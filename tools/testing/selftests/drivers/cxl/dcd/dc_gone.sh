@@ -21,6 +21,18 @@ PCI=$(readlink -f $CXL/$M/..)
 PCI=${PCI##*/}
 [ -e /sys/bus/pci/drivers/cxl_pci/$PCI ] || skip_all "$M's parent $PCI is not bound to cxl_pci"
 
+# rebind: cxl_pci takes the device again; M2 = its memdev once it has an endpoint (up to 20 s).
+rebind() {
+	local i=0
+	sysfs_write $PCI /sys/bus/pci/drivers/cxl_pci/bind
+	until M2=$(memdev_by_serial $SN) && endpoint_of $M2 >/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || break
+		sleep 0.1
+	done
+	check "the device is back, with an endpoint ($M2)" endpoint_of "$M2"
+}
+
 mock_load
 mock "wrap $M"
 mock "mock 1"
@@ -34,14 +46,7 @@ case "$log" in
 *"$M: gone with an Add Capacity chain of 1 extents open: dropped"*) ok "the open chain went with $M" ;;
 *) not_ok "the open chain went with $M"; diag "kernel log since the mark:"; echo "$log" | tail -5 | sed 's/^/# /' ;;
 esac
-sysfs_write $PCI /sys/bus/pci/drivers/cxl_pci/bind
-i=0
-until M2=$(memdev_by_serial $SN) && endpoint_of $M2 >/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || break
-	sleep 0.1
-done
-check "the device is back, with an endpoint ($M2)" endpoint_of "$M2"
+rebind
 mock "wrap $M2"
 mock "mock 1"
 klog_mark
@@ -101,11 +106,4 @@ expect_eq "$REGION has no target0 after it" "$before" "$after"
 expect_eq "no kernel warning" "" "$(reports_since "$mark")"
 teardown_one $REGION
 check "$REGION goes" wait_gone $CXL/$REGION
-sysfs_write $PCI /sys/bus/pci/drivers/cxl_pci/bind
-i=0
-until M3=$(memdev_by_serial $SN) && endpoint_of $M3 >/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || break
-	sleep 0.1
-done
-check "the device is back, with an endpoint ($M3)" endpoint_of "$M3"
+rebind
