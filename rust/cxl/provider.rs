@@ -36,7 +36,7 @@ use kernel::{
     new_mutex,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Release},
-    sync::{Arc, Mutex},
+    sync::{aref::ARef, Arc, Mutex},
     time::msecs_to_jiffies,
     types::Opaque,
     workqueue::{self, impl_has_delayed_work, new_delayed_work, DelayedWork, WorkItem}, //
@@ -113,6 +113,15 @@ pub(crate) trait Provider: 'static {
     /// `cxl_region_contains_resource()`: whether a committed region's HPA holds `range` whole
     /// (`dax_hmem` leaves such a Soft Reserved range to CXL).
     fn contains_resource(range: Range) -> bool;
+
+    /// `cxl_memdev_attach_region()`, from `cxl_mem`'s probe of a memdev with an attach method,
+    /// with its endpoint's device lock held: the region the memdev adopts, referenced, and its
+    /// HPA range. The core unregisters it with the endpoint ([`Self::unregister_region`]).
+    fn memdev_attach_region(md: &Memdev) -> Result<(ARef<Region>, Range)>;
+
+    /// `endpoint_unregister_region()`: the endpoint of a memdev that adopted `r` goes; `r` is
+    /// unregistered if it still is.
+    fn unregister_region(r: &Region);
 }
 
 /// Set while the registration is being dropped: no region may be assembled any more (one made
@@ -170,7 +179,8 @@ unsafe impl<P: Provider> Sync for Registration<P> {}
 
 impl<P: Provider> Registration<P> {
     /// Registers `P` with the core and adds its attributes to every decoder, present and future.
-    pub(crate) fn new() -> Result<Pin<KBox<Self>>> {
+    /// `module` is held while a memdev holds one of its regions (`memdev_attach_region`).
+    pub(crate) fn new(module: &'static ThisModule) -> Result<Pin<KBox<Self>>> {
         if P::REGION_GROUPS.len() > MAX_GROUPS {
             return Err(EINVAL);
         }
@@ -220,6 +230,9 @@ impl<P: Provider> Registration<P> {
             (*ops).dpa_to_hpa = Some(dpa_to_hpa::<P>);
             (*ops).add_to_region = Some(add_to_region::<P>);
             (*ops).contains_resource = Some(contains_resource::<P>);
+            (*ops).memdev_attach_region = Some(memdev_attach_region::<P>);
+            (*ops).unregister_region = Some(unregister_region::<P>);
+            (*ops).owner = module.as_ptr().cast();
             (*reg.nb.get()).notifier_call = Some(bus_notify::<P>);
         }
         CLOSING.store(false, Release);
@@ -382,6 +395,45 @@ unsafe extern "C" fn add_to_region<P: Provider>(cxled: *mut c::cxl_endpoint_deco
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// `cxl_memdev_attach_region()`: 0 with the region, referenced, in `*cxlr` and its HPA range in
+/// `*hpa`, or a negative errno.
+///
+/// # Safety
+///
+/// Called by the core with a live memdev whose endpoint's device lock it holds, and places for
+/// the two results.
+unsafe extern "C" fn memdev_attach_region<P: Provider>(
+    cxlmd: *mut c::cxl_memdev,
+    cxlr: *mut *mut c::cxl_region,
+    hpa: *mut bindings::range,
+) -> c_int {
+    // SAFETY: The core passes a live memdev.
+    match P::memdev_attach_region(unsafe { Memdev::from_raw(cxlmd) }) {
+        Ok((r, range)) => {
+            // SAFETY: The core passes places for both; the reference is handed over to it.
+            unsafe {
+                *hpa = bindings::range {
+                    start: range.start,
+                    end: range.end,
+                };
+                *cxlr = ARef::into_raw(r).as_ptr().cast();
+            }
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `endpoint_unregister_region()`.
+///
+/// # Safety
+///
+/// Called by the core with a region `memdev_attach_region` returned, which it holds.
+unsafe extern "C" fn unregister_region<P: Provider>(cxlr: *mut c::cxl_region) {
+    // SAFETY: The core passes one of our regions, referenced.
+    P::unregister_region(unsafe { Region::from_raw(cxlr) });
 }
 
 /// `cxl_region_contains_resource()`.

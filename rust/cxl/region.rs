@@ -76,8 +76,8 @@ pub(crate) type RegionWrite = WriteGuard<RegionSem>;
 pub(crate) trait RegionLocked: Held<RegionSem> {}
 impl<T: Held<RegionSem>> RegionLocked for T {}
 
-/// `cxl_rwsem.region` and then `cxl_rwsem.dpa`, both held for reading, taken interruptibly (the
-/// two `ACQUIRE(rwsem_read_intr, ..)` of the poison paths).
+/// `cxl_rwsem.region` and then `cxl_rwsem.dpa`, both held for reading (taken interruptibly by
+/// the poison paths: their two `ACQUIRE(rwsem_read_intr, ..)`).
 pub(crate) struct RegionDpaRead {
     // Fields drop in order: the inner semaphore first.
     _dpa: DpaRead,
@@ -85,6 +85,15 @@ pub(crate) struct RegionDpaRead {
 }
 
 impl RegionDpaRead {
+    /// Takes both whatever signals are pending.
+    pub(crate) fn lock() -> Self {
+        let region = RegionRead::lock();
+        Self {
+            _dpa: DpaRead::lock_inside(&region),
+            _region: region,
+        }
+    }
+
     /// Takes both, `-EINTR` if a signal arrives first.
     pub(crate) fn lock_interruptible() -> Result<Self> {
         let region = RegionRead::lock_interruptible()?;

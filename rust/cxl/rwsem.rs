@@ -80,6 +80,18 @@ impl<L: StaticRwSem> ReadGuard<L> {
         Self(PhantomData)
     }
 
+    /// Takes `L` for reading after the semaphore ordered before it (`O`), held in either mode
+    /// (`guard(rwsem_read)` inside another).
+    pub(crate) fn lock_inside<O: StaticRwSem>(_outer: &impl Held<O>) -> Self
+    where
+        L::Outer: Held<O>,
+    {
+        // SAFETY: As in `lock_after`.
+        unsafe { bindings::down_read(L::get()) };
+        // INVARIANT: The semaphore was taken for reading by this task.
+        Self(PhantomData)
+    }
+
     /// Takes `L` for reading unless a signal arrives first, after the semaphore ordered before it
     /// (`O`), held in either mode (`ACQUIRE(rwsem_read_intr, ..)` inside another): `-EINTR` then.
     pub(crate) fn lock_interruptible_after<O: StaticRwSem>(_outer: &impl Held<O>) -> Result<Self>

@@ -220,7 +220,9 @@ impl Port {
         if !unsafe { c::is_cxl_memdev(uport.cast()) } {
             return None;
         }
-        // SAFETY: An endpoint port's `uport_dev` is its memdev's device; the memdev outlives it.
+        // SAFETY: An endpoint port's `uport_dev` is its memdev's device. The port does not keep
+        // it, but the memdev goes only after the port's decoders are deleted, and callers hold one
+        // of them live (see `EndpointDecoder::memdev`).
         Some(unsafe { Memdev::from_dev(uport) })
     }
 

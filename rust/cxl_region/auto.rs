@@ -432,3 +432,39 @@ pub(crate) fn discover_all() {
         });
     }
 }
+
+/// `cxl_memdev_attach_region()` less what the core keeps (the endpoint's device lock around
+/// this call, and the devm action that unregisters the region with the endpoint): the region of
+/// the memdev's first endpoint decoder that has one, if committed and not interleaved,
+/// referenced, with its HPA range. As in C, one mapped decoder per memdev is assumed, and the
+/// region is the one assembled from what firmware committed.
+pub(crate) fn memdev_attach_region(md: &topology::Memdev) -> Result<(ARef<Region>, Range)> {
+    let g = region::RegionDpaRead::lock();
+    let ep = md.endpoint(&g).ok_or(ENXIO)?;
+    let mut found = None;
+    // `first_mapped_decoder()`.
+    ep.for_each_endpoint_decoder(&g, |d| {
+        found = d.decoder().region(&g);
+        found.is_none()
+    });
+    let Some(r) = found else {
+        dev_dbg!(md.as_ref(), "no region found for memdev {}\n", md.name());
+        return Err(ENXIO);
+    };
+    if r.state(&g) < ConfigState::Commit {
+        dev_dbg!(
+            md.as_ref(),
+            "region {} not committed for memdev {}\n",
+            r.name(),
+            md.name()
+        );
+        return Err(ENXIO);
+    }
+    if r.nr_targets(&g) > 1 {
+        dev_dbg!(md.as_ref(), "Only attach to local non-interleaved region\n");
+        return Err(ENXIO);
+    }
+    // Committed: its HPA is allocated.
+    let hpa = r.hpa(&g).ok_or(ENXIO)?;
+    Ok((r.get(), hpa))
+}

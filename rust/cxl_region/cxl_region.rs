@@ -70,7 +70,7 @@ struct CxlRegionModule {
 impl kernel::Module for CxlRegionModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let faults = cxl::fault::FaultPoints::new();
-        let provider = provider::Registration::new()?;
+        let provider = provider::Registration::new(module)?;
         Ok(Self {
             _provider: provider,
             _driver: KBox::pin_init(
@@ -241,6 +241,20 @@ impl Provider for RegionProvider {
     /// `cxl_region_contains_resource()` and `region_contains_resource()`. C's
     /// `resource_contains()` also compares the two resources' types; both are always
     /// `IORESOURCE_MEM` here (a region's HPA, `dax_hmem`'s Soft Reserved range).
+    fn memdev_attach_region(
+        md: &topology::Memdev,
+    ) -> Result<(kernel::sync::aref::ARef<Region>, cxl::Range)> {
+        auto::memdev_attach_region(md)
+    }
+
+    fn unregister_region(r: &Region) {
+        let rd = r.root_decoder();
+        let mut regions = rd.lock_regions_uninterruptible();
+        if regions.get(r.id()).is_some_and(|x| core::ptr::eq(x, r)) {
+            regions.unregister_id(r.id(), detach_all);
+        }
+    }
+
     fn contains_resource(range: cxl::Range) -> bool {
         let g = RegionRead::lock();
         let mut found = false;
