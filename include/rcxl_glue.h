@@ -33,6 +33,7 @@ struct cxl_region;
 struct dentry;
 struct dentry *rcxl_region_poison_debugfs(struct cxl_region *cxlr);
 void rcxl_debugfs_remove(struct dentry *dentry);
+int rcxl_region_edac_register(struct cxl_region *cxlr);
 /* cxl_region's fault point, a no-op without CONFIG_FAULT_INJECTION_DEBUG_FS. */
 struct dentry *rcxl_faults_debugfs(void);
 bool rcxl_stall_attach_target(void);

@@ -27,6 +27,7 @@ extern "C" {
     );
     pub(crate) fn rcxl_region_poison_debugfs(cxlr: *mut c_void) -> *mut c_void;
     pub(crate) fn rcxl_debugfs_remove(dentry: *mut c_void);
+    pub(crate) fn rcxl_region_edac_register(cxlr: *mut c_void) -> c_int;
     pub(crate) fn rcxl_faults_debugfs() -> *mut c_void;
     pub(crate) fn rcxl_stall_attach_target() -> bool;
     pub(crate) fn rcxl_stall_held() -> bool;

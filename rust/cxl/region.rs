@@ -1166,6 +1166,15 @@ impl Region {
         kernel::devres::register(dev.as_ref(), PoisonDebugfs(dentry), GFP_KERNEL)
     }
 
+    /// Registers the region's EDAC device, its memdevs' memory scrub control as one
+    /// (`devm_cxl_region_edac_register()`: with `CONFIG_CXL_EDAC_SCRUB`, a no-op otherwise),
+    /// released by the EDAC core's devres when the driver unbinds.
+    pub(crate) fn register_edac(&self, _: &RegionDevice<device::Bound>) -> Result {
+        // SAFETY: The region is live and bound to our driver, whose unbind releases what the call
+        // registers on its device (devres of the built-in EDAC core).
+        to_result(unsafe { glue::rcxl_region_edac_register(self.raw().cast()) })
+    }
+
     /// The region's node (`phys_to_target_node()` of its start); its parameters are stable while
     /// the driver is bound, which is when the notifiers run.
     fn target_node(&self) -> Option<i32> {

@@ -98,7 +98,7 @@ impl cxl::driver::Driver for CxlRegionDriver {
     }
 }
 
-/// `cxl_region_probe()` for regions created through sysfs. Not ported yet: EDAC.
+/// `cxl_region_probe()`.
 fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
     let r = Region::from_device(dev);
     // `cxl_region_can_probe()`.
@@ -143,6 +143,16 @@ fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
     };
     if attached {
         return Ok(());
+    }
+    // Memory scrub control for RAM and PMEM regions, as C; its failure is only logged. None for
+    // Dynamic Capacity regions: their memory comes and goes by extent, and the series (as far as
+    // its notes go) names no EDAC rule for them.
+    if matches!(r.mode(), Some(PartMode::Ram | PartMode::Pmem)) && r.register_edac(dev).is_err() {
+        dev_dbg!(
+            r.as_ref(),
+            "CXL EDAC registration for region_id={} failed\n",
+            r.id()
+        );
     }
     match r.mode() {
         // A region any part of which is already online as System RAM is not CXL's to manage.

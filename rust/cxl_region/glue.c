@@ -2,8 +2,9 @@
 /*
  * The C shims of cxl_region: mutexes (a macro under lockdep); the DCD check,
  * device_is_registered() and cache invalidation (static inlines); the node and
- * memory-tier notifiers (static inlines without NUMA); the trace event; the
- * fault point's attribute. See include/rcxl_glue.h.
+ * memory-tier notifiers (static inlines without NUMA); EDAC registration (a
+ * static inline without EDAC); the trace event; the fault point's attribute.
+ * See include/rcxl_glue.h.
  */
 #include <linux/debugfs.h>
 #include <linux/device.h>
@@ -89,6 +90,12 @@ struct dentry *rcxl_region_poison_debugfs(struct cxl_region *cxlr)
 	debugfs_create_file("inject_poison", 0200, dentry, cxlr, &poison_inject_fops);
 	debugfs_create_file("clear_poison", 0200, dentry, cxlr, &poison_clear_fops);
 	return dentry;
+}
+
+/* A static inline without CONFIG_CXL_EDAC_MEM_FEATURES. */
+int rcxl_region_edac_register(struct cxl_region *cxlr)
+{
+	return devm_cxl_region_edac_register(cxlr);
 }
 
 /* debugfs_remove_recursive() is a macro. */

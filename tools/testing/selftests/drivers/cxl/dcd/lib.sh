@@ -484,6 +484,27 @@ poison_trace() {
 	POISON=$(echo "$POISON" | sed -n 's/.*cxl_poison: \(memdev=.*\)/\1/p' | sed 's/ host=[^ ]* serial=[0-9]*//')
 }
 
+# region_edac REGION MEMDEV: the bound 1-way REGION's EDAC memory scrub control, its memdev's
+# patrol scrub as one device (devm_cxl_region_edac_register() at bind; QEMU's type-3 devices offer
+# the feature): there, its attributes observed, and a cycle written to it reaches MEMDEV's.
+region_edac() {
+	local e=/sys/bus/edac/devices/cxl_$1/scrub0 max
+	if [ ! -d /sys/bus/edac/devices/cxl_$2/scrub0 ]; then
+		skip "$1's EDAC scrub device" "$2 has no EDAC scrub control (no CONFIG_CXL_EDAC_SCRUB, or no patrol scrub)"
+		return
+	elif [ ! -d $e ]; then
+		not_ok "$1 has an EDAC scrub device (edac/devices/cxl_$1/scrub0)"
+		return
+	fi
+	ok "$1 has an EDAC scrub device (edac/devices/cxl_$1/scrub0)"
+	for a in enable_background min_cycle_duration max_cycle_duration current_cycle_duration; do
+		obs_file edac.$a $e/$a
+	done
+	rd max $e/max_cycle_duration
+	sysfs_write "$max" $e/current_cycle_duration
+	expect_file "$2's scrub cycle follows $1's" "$max" /sys/bus/edac/devices/cxl_$2/scrub0/current_cycle_duration
+}
+
 # root_decoder [MODE]: the first root decoder that can create regions of MODE (ram, pmem;
 # default ram).
 root_decoder() {

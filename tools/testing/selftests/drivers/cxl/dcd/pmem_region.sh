@@ -5,11 +5,12 @@
 # cannot be sized (ENXIO), a malformed uuid is refused (EINVAL, nothing changed), then the region
 # is configured, committed and bound, and its cxl_pmem_region (pmem_regionZ) gives libnvdimm a
 # region of the same size; `ndctl create-namespace` puts a namespace on it and data written to its
-# block device reads back. The region goes, and `cxl create-region -t pmem` makes it again over
-# the same DPA: the namespace comes back from its label and the data is still there (the CXL
-# region's interleave set, hence the label's cookie, is the same). Poison QEMU's monitor puts into
-# the region's DPA is listed with the region's name and HPA by `cxl list --media-errors` and the
-# trace record, identically on both kernels.
+# block device reads back; the region has its EDAC scrub control (region_edac). The region goes,
+# and `cxl create-region -t pmem` makes it again over the same DPA: the namespace comes back from
+# its label and the data is still there (the CXL region's interleave set, hence the label's
+# cookie, is the same). Poison QEMU's monitor puts into the region's DPA is listed with the
+# region's name and HPA by `cxl list --media-errors` and the trace record, identically on both
+# kernels.
 . "$(dirname "$0")/lib.sh"
 ksft_main "$@"
 pick_memdevs pmem 0x10000000
@@ -100,9 +101,11 @@ check "the namespace has a block device ($BLK)" test -b /dev/$BLK
 dd if=/dev/urandom of=/tmp/pmem.pat bs=64k count=16 2>/dev/null
 dd if=/tmp/pmem.pat of=/dev/$BLK bs=64k conv=fsync 2>/dev/null
 reads_back "1 MiB written to /dev/$BLK reads back" $BLK
+region_edac $REGION $M
 # The region goes with the namespace still on it: disabled first, as the client does.
 out=$(cxl disable-region $REGION 2>&1)
 expect_eq "cxl disable-region $REGION" 0 "$?"
+check "$REGION's EDAC device goes with its driver" test ! -e /sys/bus/edac/devices/cxl_$REGION
 check "$PR is gone with the unbind" test ! -e $PR
 check "/dev/$BLK is gone with it" test ! -e /dev/$BLK
 out=$(cxl destroy-region $REGION 2>&1)

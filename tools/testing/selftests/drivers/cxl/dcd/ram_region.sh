@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # RAM region lifecycle on the static device (serial 0x2): create, configure, commit, bind; the dax
 # region and its dax device; kmem onlines the memory as a NUMA node; the real cxl client sees it;
-# teardown; and a second cycle that gets the same HPA back (nothing lost).
+# its EDAC scrub control (region_edac); teardown; and a second cycle that gets the same HPA back
+# (nothing lost).
 . "$(dirname "$0")/lib.sh"
 ksft_main "$@"
 need_static
@@ -83,7 +84,10 @@ if ram_region_up $(static_memdev); then
 	check "daxctl list shows $DAXDEV in system-ram mode" sh -c "echo '$dl' | grep -q '\"mode\":\"system-ram\"'"
 	obs daxctl_list "$(echo "$dl" | tr -d '\n ')"
 
+	region_edac $REGION $MEMDEV
+
 	ram_region_down
+	check "$REGION's EDAC device goes with its driver" test ! -e /sys/bus/edac/devices/cxl_$REGION
 	obs_file after.ep_decoder.dpa_size $CXL/$EPDEC/dpa_size
 	obs_file after.ep_decoder.mode $CXL/$EPDEC/mode
 	obs iomem_after "$(iomem_cxl | tr '\n' ';')"
