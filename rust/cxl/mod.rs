@@ -92,6 +92,12 @@ impl Range {
     pub(crate) fn size(&self) -> u64 {
         self.end.wrapping_sub(self.start).wrapping_add(1)
     }
+
+    /// Whether `inner` lies within this range (`range_contains()`).
+    #[cfg(cxl_region_provider)]
+    pub(crate) fn contains(&self, inner: &Range) -> bool {
+        self.start <= inner.start && inner.end <= self.end
+    }
 }
 
 /// What a driver needs to know about a `cxl_dax_region` device.

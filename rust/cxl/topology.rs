@@ -1063,7 +1063,7 @@ pub(crate) fn endpoint_ports() -> Result<KVec<ARef<Port>>> {
 
 /// The data of `match_by_range()`: the range, and how a root decoder compares with it.
 struct RangeMatch {
-    range: bindings::range,
+    range: Range,
     // Root decoders match a range they contain, other switch decoders the range exactly; with
     // `cache` set, switch decoders match `[start + cache, end]` (`spa_maps_hpa()`).
     cache: u64,
@@ -1092,7 +1092,11 @@ unsafe extern "C" fn match_by_range(dev: *mut bindings::device, data: *const c_v
     // caller's lock, or is constant (root decoders).
     let r = unsafe { (*c::to_cxl_decoder(dev.cast())).hpa_range };
     let hit = if is_root && m.root_contains {
-        r.start <= m.range.start && m.range.end <= r.end
+        Range {
+            start: r.start,
+            end: r.end,
+        }
+        .contains(&m.range)
     } else {
         r.start == m.range.start.wrapping_add(m.cache) && r.end == m.range.end
     };
@@ -1153,10 +1157,7 @@ impl Port {
     /// (`device_find_child()` with `match_switch_decoder_by_range()` / `match_auto_decoder()`).
     pub(crate) fn decoder_by_range(&self, range: Range, cache: u64) -> Option<ARef<PortDecoder>> {
         self.find_decoder(&RangeMatch {
-            range: bindings::range {
-                start: range.start,
-                end: range.end,
-            },
+            range,
             cache,
             root_contains: true,
             root_only: false,
@@ -1170,10 +1171,7 @@ impl Port {
         range: Range,
     ) -> Option<ARef<super::region::RootDecoder>> {
         let d = self.find_decoder(&RangeMatch {
-            range: bindings::range {
-                start: range.start,
-                end: range.end,
-            },
+            range,
             cache: 0,
             root_contains: true,
             root_only: true,

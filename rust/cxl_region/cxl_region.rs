@@ -269,9 +269,8 @@ impl Provider for RegionProvider {
         let g = RegionRead::lock();
         let mut found = false;
         cxl::region::for_each_region(|r| {
-            found = r.state(&g) == ConfigState::Commit
-                && r.hpa(&g)
-                    .is_some_and(|h| h.start <= range.start && range.end <= h.end);
+            found =
+                r.state(&g) == ConfigState::Commit && r.hpa(&g).is_some_and(|h| h.contains(&range));
             found
         });
         found
