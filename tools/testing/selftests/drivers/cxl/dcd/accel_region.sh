@@ -12,15 +12,9 @@
 ksft_main "$@"
 NO_OBS=1
 modinfo cxl_mock_accel >/dev/null 2>&1 || skip_all "no cxl_test (cxl_mock_accel)"
-[ -e /sys/bus/platform/devices/cxl_acpi.0 ] || [ ! -e $CXL/root0 ] ||
-	skip_all "a CXL topology other than cxl_test's is up"
 klog_mark
 mark=$KLOG_MARK
-preloaded=
-if [ -e /sys/module/cxl_test ]; then
-	preloaded=1
-	r=$(rmmod cxl_test 2>&1) && ok "rmmod cxl_test" || not_ok "rmmod cxl_test: $r"
-fi
+cxltest_own
 r=$(modprobe cxl_test type2_test=1 2>&1) && ok "modprobe cxl_test type2_test=1" ||
 	not_ok "modprobe cxl_test type2_test=1: $r"
 r=$(modprobe cxl_mock_accel 2>&1) && ok "modprobe cxl_mock_accel" || not_ok "modprobe cxl_mock_accel: $r"
@@ -91,7 +85,7 @@ n=0
 for r in $CXL/region*; do [ ! -e "$r" ] || n=$((n + 1)); done
 expect_eq "no region left once the accelerator's driver is gone" 0 $n
 r=$(rmmod cxl_test 2>&1) && ok "rmmod cxl_test" || not_ok "rmmod cxl_test: $r"
-if [ -n "$preloaded" ]; then
+if [ -n "$CXLTEST_PRELOADED" ]; then
 	r=$(modprobe cxl_test 2>&1) && ok "modprobe cxl_test (as found)" || not_ok "modprobe cxl_test: $r"
 fi
 expect_eq "no kernel report" "" "$(reports_since "$mark")"

@@ -49,12 +49,8 @@ esac
 rebind
 mock "wrap $M2"
 mock "mock 1"
-klog_mark
-mark=$KLOG_MARK
-mock "add 0 0x200000 0 0 0"
-settle
-n=$(klog_since "$mark" | grep -c 'not accepted')
-expect_eq "the new offer is judged alone: one extent refused (no DC region)" 1 "$n"
+mock_offers "add 0 0x200000 0 0 0"
+expect_eq "the new offer is judged alone: one extent refused (no DC region)" 1 "$(refusals '')"
 expect_eq "... and answered: the device saw no answer to an offer it did not make" 0 "$(mock_get errors)"
 expect_eq "... its offer answered: none pending" "" "$(mock_get offered)"
 mock unwrap

@@ -61,17 +61,11 @@ if dc_region_up; then
 
 	# The kernel's own refusals of what QEMU would not even offer: a misaligned extent, one that
 	# overlaps an accepted extent, each refused with its reason and answered (nothing pending).
-	klog_mark
-	mark=$KLOG_MARK
-	mock "add $((B + 12 * MIB + 65536)) 0x200000 0 0 0"
-	settle
-	mock "add $((B + 8 * MIB)) 0x400000 0 0 0"
-	settle
-	log=$(klog_since "$mark")
-	n=$(echo "$log" | grep -c 'not accepted: not aligned to the DC block size')
-	expect_eq "a misaligned extent refused for its alignment" 1 "$n"
-	n=$(echo "$log" | grep -c 'not accepted: overlaps an accepted extent')
-	expect_eq "an extent over an accepted one refused for the overlap" 1 "$n"
+	mock_offers "add $((B + 12 * MIB + 65536)) 0x200000 0 0 0" "add $((B + 8 * MIB)) 0x400000 0 0 0"
+	expect_eq "a misaligned extent refused for its alignment" 1 \
+		"$(refusals 'not aligned to the DC block size')"
+	expect_eq "an extent over an accepted one refused for the overlap" 1 \
+		"$(refusals 'overlaps an accepted extent')"
 	expect_eq "... neither has a device" 3 "$(extents_of $REGION | wc -w)"
 	expect_eq "... both answered: nothing pending" "" "$(mock_get offered)"
 

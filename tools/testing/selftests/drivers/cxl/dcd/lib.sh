@@ -417,11 +417,39 @@ mock_unload() {
 	r=$(rmmod cxl_dcmock 2>&1) && ok "rmmod cxl_dcmock" || not_ok "rmmod cxl_dcmock: $r"
 }
 
-# mock CMD: a command to the fixture (see tests/modules/cxl_dcmock.c), which must succeed.
-mock() { sysfs_write "$*" $MOCK/ctl; }
+# mock CMD: a command to the fixture (see tests/modules/cxl_dcmock.c), which must succeed. The
+# same grammar drives cxl_test's DC mock (dc_mock.sh: MOCK_CTL and MOCK_STATE are its files).
+mock() { sysfs_write "$*" ${MOCK_CTL:-$MOCK/ctl}; }
+
+# mock_offers CMD...: each CMD to the fixture (mock), each read by the host before the next
+# (settle); LOG = the kernel log since the first. refusals REASON: how many extents LOG shows
+# refused for REASON.
+mock_offers() {
+	local c m
+	klog_mark
+	m=$KLOG_MARK
+	for c in "$@"; do
+		mock "$c"
+		settle
+	done
+	LOG=$(klog_since "$m")
+}
+refusals() { echo "$LOG" | grep -c "not accepted: $1"; }
+
+# cxltest_own: for a program that loads cxl_test itself: skips unless cxl_test's topology (or
+# none) is up, and unloads a cxl_test found loaded (CXLTEST_PRELOADED=1 then).
+cxltest_own() {
+	local r
+	[ -e /sys/bus/platform/devices/cxl_acpi.0 ] || [ ! -e $CXL/root0 ] ||
+		skip_all "a CXL topology other than cxl_test's is up"
+	CXLTEST_PRELOADED=
+	[ -e /sys/module/cxl_test ] || return 0
+	CXLTEST_PRELOADED=1
+	r=$(rmmod cxl_test 2>&1) && ok "rmmod cxl_test" || not_ok "rmmod cxl_test: $r"
+}
 
 # mock_get KEY: the value of KEY in the fixture's state file (errors, held, offered, ...).
-mock_get() { sed -n "s/^$1 *//p" $MOCK/state; }
+mock_get() { sed -n "s/^$1 *//p" ${MOCK_STATE:-$MOCK/state}; }
 
 # qom_get PATH PROPERTY: QEMU's reply to qom-get.
 qom_get() { qmp "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"$1\", \"property\": \"$2\"}}"; }
