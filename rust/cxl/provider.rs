@@ -337,8 +337,8 @@ impl<P: Provider> WorkItem for DcTimer<P> {
 }
 
 impl<P: Provider> DcTimer<P> {
-    /// Arms the timer in `slot` to run in `ms` (or earlier, when it is armed already: it arms
-    /// itself again for what is left), made the first time. Without memory for it nothing is
+    /// Arms the timer in `slot` to run in `ms`, made the first time. A timer already pending keeps
+    /// its time (the provider arms it for short periods). Without memory for it nothing is
     /// armed: what it would do happens at the next event.
     pub(crate) fn arm(slot: &mut Option<Arc<DcTimer<P>>>, ms: u64) {
         if slot.is_none() {

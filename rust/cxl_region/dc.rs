@@ -421,7 +421,9 @@ impl DcState {
 }
 
 /// How often a release that waits (for dax devices to let go, for System RAM to be removed) is
-/// tried again.
+/// tried again. Also the longest the timer is ever armed for: a timer already pending keeps its
+/// time when armed again, so a longer one (an open chain's stall, 20 s off) would hold back a
+/// release that waits for as long.
 const RELEASE_RETRY_MS: u64 = 1000;
 
 /// The Dynamic Capacity timer ran. It looks at the open chains once their device has been silent
@@ -431,10 +433,12 @@ const RELEASE_RETRY_MS: u64 = 1000;
 /// to run again.
 pub(crate) fn timer(dc: &Mutex<DcState>) -> Option<u64> {
     let stall = end_chains(dc, Some(now_ms()));
-    let retry = retry_releases(dc).then_some(RELEASE_RETRY_MS);
+    let retry = retry_releases(dc);
+    // While a chain is open the timer runs at least every `RELEASE_RETRY_MS` (see there).
     match (stall, retry) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+        (Some(a), _) => Some(a.min(RELEASE_RETRY_MS)),
+        (None, true) => Some(RELEASE_RETRY_MS),
+        (None, false) => None,
     }
 }
 
@@ -1085,7 +1089,10 @@ fn add_capacity(dc: &Mutex<DcState>, mds: &MemdevState, rec: &Record) {
             }
         };
         if chain.push(rec, now) == Chain::Open {
-            DcTimer::arm(&mut st.timer, extent::CHAIN_TIMEOUT_MS);
+            DcTimer::arm(
+                &mut st.timer,
+                extent::CHAIN_TIMEOUT_MS.min(RELEASE_RETRY_MS),
+            );
             return;
         }
         let route = judge_chain(st, mds, &md);

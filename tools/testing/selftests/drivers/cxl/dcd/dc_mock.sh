@@ -20,6 +20,7 @@ NO_OBS=1
 MIB=1048576
 TAG=f1e2d3c4-b5a6-4798-8899-aabbccddeeff
 TAG2=01020304-0506-4708-890a-0b0c0d0e0f10
+TAG3=a0b1c2d3-e4f5-4a6b-8c7d-8e9fa0b1c2d3
 modinfo cxl_mock_mem >/dev/null 2>&1 || skip_all "no cxl_test (cxl_mock_mem)"
 modinfo -p cxl_mock_mem 2>/dev/null | grep -q '^dc_mask' || skip_all "cxl_mock_mem has no dc_mask (patch 0021)"
 [ -e /sys/module/cxl_region/refcnt ] || skip_all "no DC regions here (the C region code has none)"
@@ -87,36 +88,76 @@ else
 	D=$DAX/dax$Z.0
 	wait_for $D 50 || :
 	expect_file "dax$Z.0, the seed, has no size" 0 $D/size
-	expect_eq "the held capacity is read back at commit as an extent device" \
+	expect_eq "pre-existing extents: the held capacity is read back at commit as a device" \
 		"extent$Z.0=0x4000000:0x200000" "$(extents_of $REGION)"
-	expect_file "extent$Z.0 shows its tag" $TAG $CXL/dax_region$Z/extent$Z.0/uuid
+	expect_file "pre-existing extents: extent$Z.0 shows its tag" $TAG $CXL/dax_region$Z/extent$Z.0/uuid
 
 	# A tagged More chain: accepted whole when it closes.
 	mock "add $B 0x200000 $TAG2 0 1"
 	mock "add $((B + 2 * MIB)) 0x200000 $TAG2 0 0"
 	settle
-	expect_eq "the chain's two extents are devices too" \
+	expect_eq "the More bit: the chain's two extents are devices once it closes" \
 		"extent$Z.0=0x4000000:0x200000 extent$Z.1=0x0:0x200000 extent$Z.2=0x200000:0x200000" \
 		"$(extents_of $REGION)"
-	expect_file "extent$Z.1 shows the chain's tag" $TAG2 $CXL/dax_region$Z/extent$Z.1/uuid
+	expect_file "tag injection, uuid show: extent$Z.1 shows the chain's tag" $TAG2 \
+		$CXL/dax_region$Z/extent$Z.1/uuid
 	expect_eq "the device holds the three for the host" \
 		"$(printf '%#x:0x200000 %#x:0x200000 %#x:0x200000' $((B + 64 * MIB)) $B $((B + 2 * MIB)))" \
 		"$(mock_get held)"
 	expect_eq "... nothing left pending" "" "$(mock_get offered)"
 
 	# Refused, and answered: a later offer of a tag the region has already (a tag group arrives
-	# whole), and a misaligned extent (the block is 2 MiB).
-	mock_offers "add $((B + 4 * MIB)) 0x200000 $TAG 0 0" "add $((B + 8 * MIB + 65536)) 0x200000 0 0 0"
-	expect_eq "an extent of a tag already in the region refused" 1 "$(refusals 'tag already in use')"
-	expect_eq "a misaligned extent refused for its alignment" 1 \
+	# whole), a misaligned extent (the block is 2 MiB), one over accepted extents.
+	mock_offers "add $((B + 4 * MIB)) 0x200000 $TAG 0 0" "add $((B + 8 * MIB + 65536)) 0x200000 0 0 0" \
+		"add $B 0x400000 0 0 0"
+	expect_eq "uniqueness across More chains: an extent of a tag already in the region refused" 1 \
+		"$(refusals 'tag already in use')"
+	expect_eq "alignment rejection: a misaligned extent refused" 1 \
 		"$(refusals 'not aligned to the DC block size')"
-	expect_eq "... both answered: nothing pending" "" "$(mock_get offered)"
-	expect_eq "... both dropped by the device" 2 "$(mock_get dropped)"
+	expect_eq "overlapping extents rejected: one over the accepted chain refused" 1 \
+		"$(refusals 'overlaps an accepted extent')"
+	expect_eq "... all three answered: nothing pending" "" "$(mock_get offered)"
+	expect_eq "... all three dropped by the device" 3 "$(mock_get dropped)"
 	expect_eq "... no device for them" 3 "$(extents_of $REGION | wc -w)"
 
-	# The dax side claims the chain's tag group whole.
+	# The dax side: a uuid that matches no extent claims nothing; the chain's tag claims its group.
+	expect_errno ENOENT 5a5a5a5a-0000-4000-8000-000000000000 $D/uuid $D/size
+	expect_file "uuid with no match: the seed is intact (no uuid)" "" $D/uuid
 	sysfs_write $TAG2 $D/uuid
-	expect_file "dax$Z.0 claimed the chain's tag group (4 MiB)" $((4 * MIB)) $D/size
+	expect_file "uuid aggregation, a dax device spanning two extents: dax$Z.0 claimed the group (4 MiB)" \
+		$((4 * MIB)) $D/size
+
+	# Event reporting: a tagged record traced by the core with its tag, and what the host did.
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
+	if [ -d $T/events/cxl/cxl_dynamic_capacity ] && [ -d $T/events/cxl_region/cxl_dc_extent ]; then
+		echo >$T/trace
+		echo 1 >$T/events/cxl/cxl_dynamic_capacity/enable
+		echo 1 >$T/events/cxl_region/cxl_dc_extent/enable
+		mock "add $((B + 20 * MIB)) 0x200000 $TAG3 0 0"
+		settle
+		echo 0 >$T/events/cxl/cxl_dynamic_capacity/enable
+		echo 0 >$T/events/cxl_region/cxl_dc_extent/enable
+		rd_all TRACE $T/trace
+		a=$(printf '%x' $((B + 20 * MIB)))
+		traced "cxl_dynamic_capacity: memdev=$M .*event_type='Add capacity'.* starting_dpa=$a length=200000 tag=$TAG3 " \
+			"event reporting: the record, with its tag"
+		traced "cxl_dc_extent: memdev=$M record=add dpa=0x$a length=0x200000 tag=$TAG3 seq=0 region=$Z host=accepted\$" \
+			"event reporting: what the host did with it"
+	else
+		mock "add $((B + 20 * MIB)) 0x200000 $TAG3 0 0"
+		settle
+		skip "event reporting" "no cxl:cxl_dynamic_capacity or cxl_region:cxl_dc_extent trace event"
+	fi
+	expect_eq "... the extent is a device" 4 "$(extents_of $REGION | wc -w)"
+
+	# A release of part of an extent takes the whole extent back.
+	mock "release $((B + 20 * MIB)) 0x100000 $TAG3 0 0"
+	settle
+	expect_eq "partial extent remove: the whole extent is released" \
+		"$(printf '%#x:0x200000 %#x:0x200000 %#x:0x200000' $((B + 64 * MIB)) $B $((B + 2 * MIB)))" \
+		"$(mock_get held)"
+	expect_eq "... its device is gone" 3 "$(extents_of $REGION | wc -w)"
 
 	# A forced release: the device takes its capacity at once; the host logs it and keeps the
 	# extent (the series ignores forced releases).
@@ -128,11 +169,15 @@ else
 	expect_eq "... the host keeps the extent device" 3 "$(extents_of $REGION | wc -w)"
 
 	# A release of a group member, once the dax device lets go: the host gives the group back.
-	sysfs_write 0 $D/size
 	mock "release $B 0x200000 $TAG2 0 0"
+	settle
+	expect_eq "remove an extent under a dax device: kept while claimed" 3 "$(extents_of $REGION | wc -w)"
+	# ... and released, group and all, once the dax device lets it go: the host retries every
+	# second (it waited for an open chain's 20 s timer before).
+	sysfs_write 0 $D/size
 	i=0
-	while [ "$(mock_get held)" != "" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	expect_eq "released: the device holds nothing" "" "$(mock_get held)"
+	while [ "$(mock_get held)" != "" ] && [ $i -lt 15 ]; do sleep 0.2; i=$((i + 1)); done
+	expect_eq "multiple extent remove: the device holds nothing" "" "$(mock_get held)"
 	expect_eq "... the group's devices are gone" "extent$Z.0=0x4000000:0x200000" "$(extents_of $REGION)"
 	# The device asks for the force-taken extent too: the host gives it back, which the device
 	# takes as stale, not as an error.

@@ -17,11 +17,6 @@ T=/sys/kernel/tracing
 snapshot
 M=$(dcd_memdev)
 
-# traced PATTERN DESCRIPTION: one TAP line: a line of the trace holds PATTERN (an ERE).
-traced() {
-	if echo "$TRACE" | grep -qE "$1"; then ok "traced: $2"; else not_ok "traced: $2"; diag "no line matches '$1'"; fi
-}
-
 if DPA_SIZE=0x10000000 region_up dynamic_ram_1 $M; then
 	Z=${REGION#region}
 	rd base $CXL/$EPDEC/dpa_resource

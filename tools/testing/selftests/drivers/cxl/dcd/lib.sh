@@ -512,6 +512,11 @@ poison_trace() {
 	POISON=$(echo "$POISON" | sed -n 's/.*cxl_poison: \(memdev=.*\)/\1/p' | sed 's/ host=[^ ]* serial=[0-9]*//')
 }
 
+# traced REGEX DESCRIPTION: one TAP line, whether a line of $TRACE (a tracefs read) matches REGEX.
+traced() {
+	if echo "$TRACE" | grep -qE "$1"; then ok "traced: $2"; else not_ok "traced: $2"; diag "no line matches '$1'"; fi
+}
+
 # region_edac REGION MEMDEV: the bound 1-way REGION's EDAC memory scrub control, its memdev's
 # patrol scrub as one device (devm_cxl_region_edac_register() at bind; QEMU's type-3 devices offer
 # the feature): there, its attributes observed, and a cycle written to it reaches MEMDEV's.
