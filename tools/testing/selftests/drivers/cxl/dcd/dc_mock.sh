@@ -13,7 +13,9 @@
 # the region has already and a misaligned extent are refused and answered; the dax side claims the
 # tag group; a forced release is logged and ignored (the device takes its capacity, the host keeps
 # the extent device: the series' rule); a release takes the group back, and a later release of
-# the force-taken extent is answered (the device counts it stale); the region goes.
+# the force-taken extent is answered (the device counts it stale); a region destroyed with an
+# extent and a dax device leaves the extent on the device, and the next region reads it back.
+# Checks are named after upstream cxl-dcd.sh's cases where they show one.
 . "$(dirname "$0")/lib.sh"
 ksft_main "$@"
 NO_OBS=1
@@ -52,34 +54,31 @@ check "cxl_mem.2 has the mock's DC files" test -e $MOCK_CTL -a -e $MOCK_STATE
 check "cxl_mem.0 (not in dc_mask) has none" test ! -e /sys/bus/platform/devices/cxl_mem.0/dc_inject
 check "... nor a dynamic_ram_1 partition" test ! -e $CXL/$(memdev_by_serial 0x1)/dynamic_ram_1
 
-# A DC region over the whole partition, on the first window where it attaches: sized, then the
-# capacity the device already holds for the host is put in place, then attached, committed (which
-# reads the device's extent list) and bound.
-MODE=dynamic_ram_1
-MEMDEV=$M
-REGION=
-EPDEC=$(first_free_decoder $EP)
-EPDECS=$EPDEC
-B=
-for d in $CXL/decoder0.*; do
-	[ -e $d/create_dynamic_ram_1_region ] || continue
-	RD=${d##*/}
-	if s_sized; then
-		if [ -z "$B" ]; then
-			rd B $CXL/$EPDEC/dpa_resource
-			B=$((B))
-			# Held before the region commits: capacity the device kept for the host
-			# (upstream's pre-existing extents), read back at commit.
-			mock "held $((B + 64 * MIB)) 0x200000 $TAG 0"
-		fi
-		w $EPDEC $CXL/$REGION/target0 && break
-	fi
-	teardown_one $REGION
+# dc_up: a DC region over the whole partition (REGION; Z, DR, D: its number, dax region and seed
+# dax device), on the first window where it attaches (RD, kept for later calls): sized, attached,
+# committed (which reads the device's extent list) and bound. The first time, B is the partition's
+# DPA, and the device is given capacity it holds for the host before the region commits
+# (upstream's pre-existing extents).
+dc_up() {
+	local d rds=$RD
+	[ -n "$rds" ] || rds=$(for d in $CXL/decoder0.*; do [ ! -e $d/create_dynamic_ram_1_region ] || echo ${d##*/}; done)
 	REGION=
-done
-if [ -z "$REGION" ]; then
-	not_ok "a DC region over $EPDEC of $M on a window of cxl_test"
-else
+	for RD in $rds; do
+		if s_sized; then
+			if [ -z "$B" ]; then
+				rd B $CXL/$EPDEC/dpa_resource
+				B=$((B))
+				mock "held $((B + 64 * MIB)) 0x200000 $TAG 0"
+			fi
+			w $EPDEC $CXL/$REGION/target0 && break
+		fi
+		teardown_one $REGION
+		REGION=
+	done
+	if [ -z "$REGION" ]; then
+		not_ok "a DC region over $EPDEC of $M on a window of cxl_test"
+		return 1
+	fi
 	ok "$REGION over $EPDEC of $M on $RD (DPA $(printf %#x $B))"
 	sysfs_write 1 $CXL/$REGION/commit
 	sysfs_write $REGION /sys/bus/cxl/drivers/cxl_region/bind
@@ -87,6 +86,15 @@ else
 	DR=$CXL/dax_region$Z/dax_region
 	D=$DAX/dax$Z.0
 	wait_for $D 50 || :
+}
+
+MODE=dynamic_ram_1
+MEMDEV=$M
+EPDEC=$(first_free_decoder $EP)
+EPDECS=$EPDEC
+B=
+RD=
+if dc_up; then
 	expect_file "dax$Z.0, the seed, has no size" 0 $D/size
 	expect_eq "pre-existing extents: the held capacity is read back at commit as a device" \
 		"extent$Z.0=0x4000000:0x200000" "$(extents_of $REGION)"
@@ -185,10 +193,28 @@ else
 	settle
 	expect_eq "... the force-taken extent's release is stale" 1 "$(mock_get stale_release)"
 	expect_eq "... its device is gone" "" "$(extents_of $REGION)"
+
+	# A region destroyed with an extent and a dax device on it: the extent stays the host's on
+	# the device (extents outlive their region), and the next region over that DPA reads it back.
+	mock "add $((B + 30 * MIB)) 0x200000 0 0 0"
+	settle
+	sysfs_write 0 $D/uuid
+	expect_file "dax$Z.0 claimed the untagged extent (uuid 0)" $((2 * MIB)) $D/size
+	teardown_one $REGION
+	check "destroy with extent and dax device: $REGION goes" wait_gone $CXL/$REGION 50
+	expect_eq "... the device still holds the extent for the host" \
+		"$(printf '%#x:0x200000' $((B + 30 * MIB)))" "$(mock_get held)"
+	if dc_up; then
+		expect_eq "destroy a region without removing its extents: the next region reads it back" \
+			"extent$Z.0=0x1e00000:0x200000" "$(extents_of $REGION)"
+		mock "release $((B + 30 * MIB)) 0x200000 0 0 0"
+		settle
+		expect_eq "... released: the device holds nothing" "" "$(mock_get held)"
+		teardown_one $REGION
+		check "$REGION goes" wait_gone $CXL/$REGION 50
+	fi
 	expect_eq "the device saw only answers it could take" 0 "$(mock_get errors)"
 	[ "$(mock_get errors)" = 0 ] || diag "last: $(mock_get last_error)"
-	teardown_one $REGION
-	check "$REGION goes" wait_gone $CXL/$REGION 50
 fi
 
 r=$(rmmod cxl_test 2>&1) && ok "rmmod cxl_test" || not_ok "rmmod cxl_test: $r"
