@@ -139,13 +139,17 @@ if dc_up; then
 	T=/sys/kernel/tracing
 	[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
 	if [ -d $T/events/cxl/cxl_dynamic_capacity ] && [ -d $T/events/cxl_region/cxl_dc_extent ]; then
+		# Tracing may have been left off (ndctl's cxl-events.sh turns it off when it ends).
+		rd on $T/tracing_on
 		echo >$T/trace
+		echo 1 >$T/tracing_on
 		echo 1 >$T/events/cxl/cxl_dynamic_capacity/enable
 		echo 1 >$T/events/cxl_region/cxl_dc_extent/enable
 		mock "add $((B + 20 * MIB)) 0x200000 $TAG3 0 0"
 		settle
 		echo 0 >$T/events/cxl/cxl_dynamic_capacity/enable
 		echo 0 >$T/events/cxl_region/cxl_dc_extent/enable
+		echo "$on" >$T/tracing_on
 		rd_all TRACE $T/trace
 		a=$(printf '%x' $((B + 20 * MIB)))
 		traced "cxl_dynamic_capacity: memdev=$M .*event_type='Add capacity'.* starting_dpa=$a length=200000 tag=$TAG3 " \
