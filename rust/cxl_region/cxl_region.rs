@@ -248,9 +248,6 @@ impl Provider for RegionProvider {
         auto::discover_all();
     }
 
-    /// `cxl_region_contains_resource()` and `region_contains_resource()`. C's
-    /// `resource_contains()` also compares the two resources' types; both are always
-    /// `IORESOURCE_MEM` here (a region's HPA, `dax_hmem`'s Soft Reserved range).
     fn memdev_attach_region(
         md: &topology::Memdev,
     ) -> Result<(kernel::sync::aref::ARef<Region>, cxl::Range)> {
@@ -265,6 +262,9 @@ impl Provider for RegionProvider {
         }
     }
 
+    /// `cxl_region_contains_resource()` and `region_contains_resource()`. C's
+    /// `resource_contains()` also compares the two resources' types; both are always
+    /// `IORESOURCE_MEM` here (a region's HPA, `dax_hmem`'s Soft Reserved range).
     fn contains_resource(range: cxl::Range) -> bool {
         let g = RegionRead::lock();
         let mut found = false;
