@@ -11,8 +11,8 @@
 //! - extents arrive as records chained by the More flag and are judged only once the chain closes;
 //!   a chain holds at most [`MAX_PENDING`] extents and is dropped after [`CHAIN_TIMEOUT_MS`];
 //! - an untagged extent is a group of its own; the extents of one tag are one group, accepted
-//!   whole or not at all, and lie in one region. In a partition that is not shareable (every
-//!   partition the core knows of today: it does not read the CDAT shareable flag) the shared
+//!   whole or not at all, and lie in one region. In a partition that is not shareable (its CDAT
+//!   DSMAS entry does not say so: the core's `cxl_dpa_partition.shareable`) the shared
 //!   sequence is reserved: a non-zero one refuses its group, and the members are placed in
 //!   arrival order. In a shareable one every extent is tagged and the sequence numbers of a group
 //!   are exactly `0..n`, its placement order. Either way the host numbers the members `0..n` in

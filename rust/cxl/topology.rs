@@ -607,10 +607,13 @@ impl Memdev {
         unsafe { &*kernel::container_of!(dev, c::cxl_memdev, dev).cast::<Memdev>() }
     }
 
-    /// The DPA range `[start, end)` of partition `part`, `None` if there is no such partition;
-    /// `-ENODEV` once the memdev has lost its device state.
-    pub(crate) fn part_range(&self, part: i32) -> Result<Option<(u64, u64)>> {
-        self.with_part(part, |p| (p.res.start, p.res.end.wrapping_add(1)))
+    /// The DPA range `[start, end)` of partition `part` and whether it is shareable (its CDAT
+    /// DSMAS entry says so), `None` if there is no such partition; `-ENODEV` once the memdev has
+    /// lost its device state.
+    pub(crate) fn part_range(&self, part: i32) -> Result<Option<((u64, u64), bool)>> {
+        self.with_part(part, |p| {
+            ((p.res.start, p.res.end.wrapping_add(1)), p.shareable)
+        })
     }
 
     /// `f` of partition `part` (a copy, read under the memdev lock), `None` if there is no such

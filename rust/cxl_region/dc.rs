@@ -601,7 +601,7 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) -> Option<Committed>
     let dc = dc_state::<RegionProvider>(r)?;
     let cxled = r.target(g, 0)?;
     let memdev = cxled.memdev();
-    let (Some((dpa_start, dpa_end)), Ok(Some((part_start, part_end))), Some(hpa)) = (
+    let (Some((dpa_start, dpa_end)), Ok(Some((part, shareable))), Some(hpa)) = (
         cxled.dpa_range(&DpaRead::lock_after(g)),
         memdev.part_range(cxled.part(g)),
         r.hpa(g),
@@ -618,7 +618,7 @@ pub(crate) fn region_committed(r: &Region, g: &RegionWrite) -> Option<Committed>
                 r,
                 memdev,
                 mds.dc_block_size(),
-                (part_start, part_end),
+                (part, shareable),
                 (dpa_start, dpa_end),
                 hpa.start,
             )
@@ -639,7 +639,7 @@ fn add_region(
     r: &Region,
     memdev: &Memdev,
     block: u64,
-    (part_start, part_end): (u64, u64),
+    ((part_start, part_end), shareable): ((u64, u64), bool),
     (dpa_start, dpa_end): (u64, u64),
     hpa_start: u64,
 ) -> Result<Committed> {
@@ -655,9 +655,7 @@ fn add_region(
             dpa_start,
             dpa_end,
             block,
-            // The core does not read the CDAT DSMAS shareable flag of the partition: none is
-            // shareable yet.
-            shareable: false,
+            shareable,
         },
         hpa_start,
         extents: KVec::new(),

@@ -843,6 +843,158 @@ extents_of() {
 	echo "${out# }"
 }
 
+# The pending cxl-cli / daxctl Dynamic Capacity series (no released client knows DCD), as the
+# sysfs reads and writes of its commands, so that a test shows our ABI serves them.
+# client_extents REGION: the "extents" of `cxl list -r REGION -N`, [{"offset","length"[,"uuid"]}]
+# from REGION/dax_regionZ/extentZ.N in id order ("uuid" only where the file is: untagged hides it).
+client_extents() {
+	local z=${1#region} d i=0 n=0 out= o l u
+	local dir=$CXL/$1/dax_region$z
+	for d in $dir/extent$z.*; do [ ! -e "$d" ] || n=$((n + 1)); done
+	while [ $n -gt 0 ] && [ $i -lt 100000 ]; do
+		d=$dir/extent$z.$i
+		i=$((i + 1))
+		[ -e $d ] || continue
+		rd o $d/offset
+		rd l $d/length
+		u=
+		if [ -e $d/uuid ]; then
+			rd u $d/uuid
+			u=",\"uuid\":\"$u\""
+		fi
+		out="$out,{\"offset\":\"$o\",\"length\":\"$l\"$u}"
+		n=$((n - 1))
+	done
+	echo "[${out#,}]"
+}
+# client_create_device REGION UUID: `daxctl create-device -r REGION --uuid UUID` ("0": one untagged
+# extent): 1 to the dax region's create, UUID to its seed's uuid, the seed's size, then the device
+# enabled (device_dax bound: the dax bus then makes the region's next device its seed). Prints
+# "DEVICE SIZE", or "create: ERRNO" / "uuid: ERRNO" / "enable: ERRNO" for the write that failed.
+client_create_device() {
+	local dr=$CXL/$1/dax_region${1#region}/dax_region seed size
+	w_errno 1 $dr/create
+	[ "$ERRNO" = OK ] || { echo "create: $ERRNO"; return 1; }
+	rd seed $dr/seed
+	w_errno "$2" $DAX/$seed/uuid
+	[ "$ERRNO" = OK ] || { echo "uuid: $ERRNO"; return 1; }
+	rd size $DAX/$seed/size
+	w_errno $seed /sys/bus/dax/drivers/device_dax/bind
+	[ "$ERRNO" = OK ] || { echo "enable: $ERRNO"; return 1; }
+	echo "$seed $((size))"
+}
+# dax_disable DEVICE...: each DEVICE (daxZ.N) unbound from its driver, if it has one.
+dax_disable() {
+	local d
+	for d in "$@"; do
+		[ ! -e $DAX/$d/driver ] || sysfs_write $d $DAX/$d/driver/unbind
+	done
+}
+
+# The behaviours of upstream's DCD cases that QEMU's device can show as well as cxl_test's mock
+# (tags, shared sequences, forced release, misaligned or overlapping offers are the mock's alone),
+# run on both by one body: dc_common.sh (QEMU, DCB=qemu) and dc_mock.sh (the mock, DCB=mock).
+# xobs KEY VALUE: what one of them showed; tests/run compares the two backends' values.
+xobs() { echo "# @@XOBS dc_common.$1=${2:-<empty>}"; }
+# dcb_chain add|release "OFF:LEN ...": one More chain of extents (MiB from the start of the DC
+# partition) from the backend: QEMU's monitor (dc_add / dc_release), or the mock's dc_inject (DPA
+# from $B, the partition's). Then settle.
+dcb_chain() {
+	local e n=0 i=0 r
+	if [ "$DCB" = qemu ]; then
+		r=$(dc_capacity $1 "$DCD_QOM" "$2")
+		[ "$r" = '{"return": {}}' ] || not_ok "QEMU: $1 $2: $r"
+	else
+		for e in $2; do n=$((n + 1)); done
+		for e in $2; do
+			i=$((i + 1))
+			mock "$1 $((B + ${e%:*} * 1048576)) $((${e#*:} * 1048576)) 0 0 $([ $i -lt $n ] && echo 1 || echo 0)"
+		done
+	fi
+	settle
+}
+# dc_common: on the DC region $REGION (Z; DR its dax region, D its seed) over a whole 512 MiB DC
+# partition that holds nothing: the More bit, cxl list's extents, a uuid with no match (the seed
+# intact), dax device operations, an extent removed under a dax device, multiple and partial
+# extent removal. Leaves the region empty.
+dc_common() {
+	local v s h r off D1 seed i
+	dcb_chain add "0:2 4:2"
+	v=$(extents_of $REGION | sed "s/extent$Z\.//g")
+	expect_eq "the More bit [$DCB]: one chain, two extents" "0=0x0:0x200000 1=0x400000:0x200000" "$v"
+	xobs more_bit "$v"
+	xobs cxl_list_extents "$(client_extents $REGION)"
+	rd v $DR/available_size
+	expect_eq "... available_size [$DCB]" $((4 * 1048576)) $((v))
+	xobs available_size $((v))
+	w_errno 5a5a5a5a-0000-4000-8000-000000000000 $D/uuid
+	expect_eq "uuid with no match [$DCB]: ENOENT" ENOENT "$ERRNO"
+	xobs uuid_no_match $ERRNO
+	rd v $D/uuid
+	rd s $D/size
+	expect_eq "uuid with no match, seed intact [$DCB]: no uuid, size 0" ":0" "$v:$((s))"
+	xobs uuid_no_match_seed "$v:$((s))"
+	w_errno $((4 * 1048576)) $D/size
+	expect_eq "dax device operations [$DCB]: a resize other than to 0 is not supported" EOPNOTSUPP "$ERRNO"
+	xobs resize $ERRNO
+	sysfs_write 0 $D/uuid
+	rd s $D/size
+	rd h $CXL/$REGION/resource
+	rd r $D/resource
+	off=$(((r - h) / 1048576))
+	expect_eq "... a claim of one untagged extent [$DCB]" $((2 * 1048576)) $((s))
+	xobs claim_untagged "$((s)) at $off MiB"
+	w_errno 0 $D/uuid
+	xobs claim_again $ERRNO
+	# Enabled as daxctl does (device_dax bound): the seed no more; the region's next device is.
+	sysfs_write ${D##*/} /sys/bus/dax/drivers/device_dax/bind
+	rd seed $DR/seed
+	expect_eq "... enabled (device_dax), it is the seed no more [$DCB]" "" "$seed"
+	xobs enabled_seed "$seed"
+	sysfs_write 1 $DR/create
+	rd seed $DR/seed
+	D1=$DAX/$seed
+	sysfs_write 0 $D1/uuid
+	rd s $D1/size
+	expect_eq "... a second device claims the other [$DCB]" $((2 * 1048576)) $((s))
+	xobs second_device $((s))
+	w_errno 1 $DR/create
+	expect_eq "... none left to create a device for [$DCB]" ENOSPC "$ERRNO"
+	xobs create_none_left $ERRNO
+	sysfs_write 0 $D1/size
+	rd v $DR/available_size
+	xobs give_back $((v))
+	sysfs_write $seed $DR/delete
+	wait_gone $D1 50 && v=gone || v=present
+	expect_eq "... a device of size 0 deleted [$DCB]" gone $v
+	xobs delete $v
+	# The first device's extent asked back: kept while claimed, released once let go.
+	dcb_chain release "$off:2"
+	v=$(extents_of $REGION | wc -w)
+	expect_eq "remove an extent under a dax device [$DCB]: kept while claimed" 2 "$v"
+	xobs remove_under_dax $v
+	dax_disable ${D##*/}
+	sysfs_write 0 $D/size
+	i=0
+	while [ "$(extents_of $REGION | wc -w)" != 1 ] && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
+	v=$(extents_of $REGION | sed "s/extent$Z\.//g")
+	xobs remove_after_let_go "$v"
+	expect_eq "... released once let go [$DCB]" 1 "$(echo $v | wc -w)"
+	dcb_chain release "$((4 - off)):2"
+	dcb_chain add "8:2 12:2"
+	dcb_chain release "8:2 12:2"
+	v=$(extents_of $REGION)
+	expect_eq "multiple extent remove [$DCB]: none left" "" "$v"
+	xobs multiple_remove "$v"
+	dcb_chain add "16:4"
+	dcb_chain release "16:2"
+	v=$(extents_of $REGION)
+	expect_eq "partial extent remove [$DCB]: the whole extent goes" "" "$v"
+	xobs partial_remove "$v"
+	rd v $DR/available_size
+	xobs available_size_end $((v))
+}
+
 # teardown_one REGION: the administrator's teardown of one region of $RD, whatever its state:
 # memory offline, region unbound, decommitted, targets detached, deleted; then free_dpa. Quiet.
 teardown_one() {
@@ -883,7 +1035,8 @@ free_dpa() {
 w() { { echo -n "$1" >"$2"; } 2>/dev/null; }
 
 # Quiet builders of a region's states, each from nothing by plain writes (1 on failure), for the
-# fault and race tests: a region of MODE (ram, dynamic_ram_1) on $RD over $EPDEC of $MEMDEV.
+# fault and race tests: a region of MODE (ram, dynamic_ram_1) on $RD over $EPDEC of $MEMDEV, of
+# $SIZE bytes (default: the whole partition).
 # The create retries the naming protocol's EBUSY (a delayed release may hand a smaller id back).
 s_clean() { REGION=; }
 s_created() {
@@ -895,8 +1048,8 @@ s_created() {
 	w 1 $CXL/$REGION/interleave_ways && w 256 $CXL/$REGION/interleave_granularity
 }
 s_sized() {
-	local size
-	rd size $CXL/$MEMDEV/$MODE/size
+	local size=${SIZE:-}
+	[ -n "$size" ] || rd size $CXL/$MEMDEV/$MODE/size
 	s_created && w $MODE $CXL/$EPDEC/mode && w "$size" $CXL/$EPDEC/dpa_size && w "$size" $CXL/$REGION/size
 }
 s_attached() { s_sized && w $EPDEC $CXL/$REGION/target0; }
