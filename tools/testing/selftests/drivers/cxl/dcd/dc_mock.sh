@@ -188,6 +188,13 @@ if dc_up; then
 	expect_eq "... the device no longer holds it" \
 		"$(printf '%#x:0x200000 %#x:0x200000' $B $((B + 2 * MIB)))" "$(mock_get held)"
 	expect_eq "... the host keeps the extent device" 3 "$(extents_of $REGION | wc -w)"
+	# The same for claimed memory: a member of the group dax$Z.0 holds.
+	mock_offers "forced $((B + 2 * MIB)) 0x200000 $TAG2 0 0"
+	n=$(echo "$LOG" | grep -c "forced release of DPA $(printf %#x $((B + 2 * MIB)))+0x200000 ignored")
+	expect_eq "a forced release of claimed memory is logged as ignored" 1 "$n"
+	expect_file "... the claim stands" $((4 * MIB)) $D/size
+	expect_eq "... the device no longer holds it" "$(printf '%#x:0x200000' $B)" "$(mock_get held)"
+	expect_eq "... the host keeps its extent device" 3 "$(extents_of $REGION | wc -w)"
 
 	# A release of a group member, once the dax device lets go: the host gives the group back.
 	mock "release $B 0x200000 $TAG2 0 0"
@@ -200,11 +207,13 @@ if dc_up; then
 	while [ "$(mock_get held)" != "" ] && [ $i -lt 15 ]; do sleep 0.2; i=$((i + 1)); done
 	expect_eq "multiple extent remove: the device holds nothing" "" "$(mock_get held)"
 	expect_eq "... the group's devices are gone" "extent$Z.0=0x4000000:0x200000" "$(extents_of $REGION)"
-	# The device asks for the force-taken extent too: the host gives it back, which the device
-	# takes as stale, not as an error.
+	expect_eq "... the force-taken member given back with it: stale for the device" 1 \
+		"$(mock_get stale_release)"
+	# The device asks for the other force-taken extent too: the host gives it back, which the
+	# device takes as stale, not as an error.
 	mock "release $((B + 64 * MIB)) 0x200000 $TAG 0 0"
 	settle
-	expect_eq "... the force-taken extent's release is stale" 1 "$(mock_get stale_release)"
+	expect_eq "... the force-taken extent's release is stale" 2 "$(mock_get stale_release)"
 	expect_eq "... its device is gone" "" "$(extents_of $REGION)"
 	if [ -n "$TRACING" ]; then
 		echo 0 >$T/events/cxl/cxl_dynamic_capacity/enable
