@@ -18,8 +18,7 @@
 # Two regions on the device (half the partition each): one chain feeds both by DPA, a tag group
 # with a member in the other region is refused whole, a tag of one region is refused to the
 # other; the dax side's operations (claims, enable, create, ENOSPC, resize refused, give back,
-# delete);
-# dax_cxl reloaded while the device offers. A shareable partition (dc_shared_mask, patch 0023):
+# delete); dax_cxl reloaded while the device offers. A shareable partition (dc_shared_mask, patch 0023):
 # a group offered out of sequence order is placed in sequence order, a gap, a doubled number or
 # an untagged extent is refused, a release of one member takes the group.
 # Checks are named after upstream cxl-dcd.sh's cases where they show one.
@@ -68,6 +67,18 @@ expect_eq "$M has a 512 MiB dynamic_ram_1 partition" $((512 * MIB)) $((v))
 check "cxl_mem.2 has the mock's DC files" test -e $MOCK_CTL -a -e $MOCK_STATE
 check "cxl_mem.0 (not in dc_mask) has none" test ! -e /sys/bus/platform/devices/cxl_mem.0/dc_inject
 check "... nor a dynamic_ram_1 partition" test ! -e $CXL/$(memdev_by_serial 0x1)/dynamic_ram_1
+
+# held_until VALUE TRIES: waits until the device's held list is VALUE, 0.2 s a try, at most TRIES
+# tries (the host answers a release a dax device held back within its 1 s retry).
+held_until() {
+	local i=0
+	while [ "$(mock_get held)" != "$1" ] && [ $i -lt $2 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+# forced_logged DPA: how many times LOG says the forced release of the 2 MiB at DPA was ignored.
+forced_logged() { echo "$LOG" | grep -c "forced release of DPA $(printf %#x $1)+0x200000 ignored"; }
 
 # no_wrong_answer: the device refused no answer of the host's (its errors count is 0; else its
 # last error is printed).
@@ -190,15 +201,13 @@ if dc_up; then
 	# A forced release: the device takes its capacity at once; the host logs it and keeps the
 	# extent (the series ignores forced releases).
 	mock_offers "forced $((B + 64 * MIB)) 0x200000 $TAG 0 0"
-	n=$(echo "$LOG" | grep -c "forced release of DPA $(printf %#x $((B + 64 * MIB)))+0x200000 ignored")
-	expect_eq "the forced release is logged as ignored" 1 "$n"
+	expect_eq "the forced release is logged as ignored" 1 "$(forced_logged $((B + 64 * MIB)))"
 	expect_eq "... the device no longer holds it" \
 		"$(printf '%#x:0x200000 %#x:0x200000' $B $((B + 2 * MIB)))" "$(mock_get held)"
 	expect_eq "... the host keeps the extent device" 3 "$(extents_of $REGION | wc -w)"
 	# The same for claimed memory: a member of the group dax$Z.0 holds.
 	mock_offers "forced $((B + 2 * MIB)) 0x200000 $TAG2 0 0"
-	n=$(echo "$LOG" | grep -c "forced release of DPA $(printf %#x $((B + 2 * MIB)))+0x200000 ignored")
-	expect_eq "a forced release of claimed memory is logged as ignored" 1 "$n"
+	expect_eq "a forced release of claimed memory is logged as ignored" 1 "$(forced_logged $((B + 2 * MIB)))"
 	expect_file "... the claim stands" $((4 * MIB)) $D/size
 	expect_eq "... the device no longer holds it" "$(printf '%#x:0x200000' $B)" "$(mock_get held)"
 	expect_eq "... the host keeps its extent device" 3 "$(extents_of $REGION | wc -w)"
@@ -210,8 +219,7 @@ if dc_up; then
 	# ... and released, group and all, once the dax device lets it go: the host retries every
 	# second (it waited for an open chain's 20 s timer before).
 	sysfs_write 0 $D/size
-	i=0
-	while [ "$(mock_get held)" != "" ] && [ $i -lt 15 ]; do sleep 0.2; i=$((i + 1)); done
+	held_until "" 15
 	expect_eq "multiple extent remove: the device holds nothing" "" "$(mock_get held)"
 	expect_eq "... the group's devices are gone" "extent$Z.0=0x4000000:0x200000" "$(extents_of $REGION)"
 	expect_eq "... the force-taken member given back with it: stale for the device" 1 \
@@ -377,8 +385,7 @@ if [ -n "$B" ] && dc_up; then
 		mock "release $((B + 30 * MIB)) 0x200000 $TAG4 0 0"
 		mock "release $((B + 40 * MIB)) 0x200000 0 0 0"
 		mock "release $((B + SIZE + 10 * MIB)) 0x200000 0 0 0"
-		i=0
-		while [ "$(mock_get held)" != "" ] && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
+		held_until "" 25
 		expect_eq "two regions: the releases free both" "" "$(mock_get held)"
 		expect_eq "... no extent left" " | " "$(extents_of $RA) | $(extents_of $RB)"
 		teardown_one $RB
@@ -433,11 +440,7 @@ if dc_up; then
 	dax_disable ${DS##*/}
 	sysfs_write 0 $DS/size
 	mock "release $((B + 8 * MIB)) 0x200000 $TAG5 2 0"
-	i=0
-	while [ "$(mock_get held)" != "$(printf %#x $((B + 64 * MIB))):0x200000" ] && [ $i -lt 25 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	held_until "$(printf %#x $((B + 64 * MIB))):0x200000" 25
 	expect_eq "release by tag takes the whole group" \
 		"$(printf %#x $((B + 64 * MIB))):0x200000" "$(mock_get held)"
 	expect_eq "... its devices are gone" "extent$Z.0=0x4000000:0x200000" "$(extents_of $REGION)"

@@ -825,22 +825,32 @@ now_set() {
 until_present() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -lt "${2:-2000}" ] || return 1; sleep 0.005; done; }
 until_gone() { i=0; while [ -e "$1" ]; do i=$((i + 1)); [ $i -lt "${2:-2000}" ] || return 1; sleep 0.005; done; }
 
+# each_extent DIR Z FN: FN EXTENT_DIR for each extentZ.N under DIR (a dax region's directory), by
+# id (a glob sorts extent0.10 before extent0.2; ids have gaps where extents went). FN adds to its
+# caller's variables (no fork).
+each_extent() {
+	local d n=0 i=0
+	for d in $1/extent$2.*; do [ ! -e "$d" ] || n=$((n + 1)); done
+	while [ $n -gt 0 ] && [ $i -lt 100000 ]; do
+		d=$1/extent$2.$i
+		i=$((i + 1))
+		[ -e $d ] || continue
+		$3 $d
+		n=$((n - 1))
+	done
+}
+
 # extents_of REGION: "extentZ.N=offset:length ..." of the extent devices under the region's dax
 # region, by id; empty when there are none.
 extents_of() {
-	local d id=${1#region} out= n=0 i=0 o l
-	for d in $CXL/dax_region$id/extent$id.*; do [ ! -e "$d" ] || n=$((n + 1)); done
-	# By id (a glob sorts extent0.10 before extent0.2); ids have gaps where extents went.
-	while [ $n -gt 0 ] && [ $i -lt 100000 ]; do
-		d=$CXL/dax_region$id/extent$id.$i
-		i=$((i + 1))
-		[ -e $d ] || continue
-		rd o $d/offset
-		rd l $d/length
-		out="$out ${d##*/}=$o:$l"
-		n=$((n - 1))
-	done
+	local out= o l
+	each_extent $CXL/dax_region${1#region} ${1#region} extent_word
 	echo "${out# }"
+}
+extent_word() {
+	rd o $1/offset
+	rd l $1/length
+	out="$out ${1##*/}=$o:$l"
 }
 
 # The pending cxl-cli / daxctl Dynamic Capacity series (no released client knows DCD), as the
@@ -848,24 +858,19 @@ extents_of() {
 # client_extents REGION: the "extents" of `cxl list -r REGION -N`, [{"offset","length"[,"uuid"]}]
 # from REGION/dax_regionZ/extentZ.N in id order ("uuid" only where the file is: untagged hides it).
 client_extents() {
-	local z=${1#region} d i=0 n=0 out= o l u
-	local dir=$CXL/$1/dax_region$z
-	for d in $dir/extent$z.*; do [ ! -e "$d" ] || n=$((n + 1)); done
-	while [ $n -gt 0 ] && [ $i -lt 100000 ]; do
-		d=$dir/extent$z.$i
-		i=$((i + 1))
-		[ -e $d ] || continue
-		rd o $d/offset
-		rd l $d/length
-		u=
-		if [ -e $d/uuid ]; then
-			rd u $d/uuid
-			u=",\"uuid\":\"$u\""
-		fi
-		out="$out,{\"offset\":\"$o\",\"length\":\"$l\"$u}"
-		n=$((n - 1))
-	done
+	local out= o l u
+	each_extent $CXL/$1/dax_region${1#region} ${1#region} extent_json
 	echo "[${out#,}]"
+}
+extent_json() {
+	rd o $1/offset
+	rd l $1/length
+	u=
+	if [ -e $1/uuid ]; then
+		rd u $1/uuid
+		u=",\"uuid\":\"$u\""
+	fi
+	out="$out,{\"offset\":\"$o\",\"length\":\"$l\"$u}"
 }
 # client_create_device REGION UUID: `daxctl create-device -r REGION --uuid UUID` ("0": one untagged
 # extent): 1 to the dax region's create, UUID to its seed's uuid, the seed's size, then the device
