@@ -16,7 +16,7 @@
 
 use super::cxl_bindings as c;
 use super::{DeviceType, Range};
-use core::{marker::PhantomData, mem::offset_of};
+use core::{marker::PhantomData, mem::offset_of, ptr::NonNull};
 use kernel::{
     bindings,
     device::{self, Device},
@@ -255,6 +255,10 @@ unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
 }
 
 impl<T: Driver> Adapter<T> {
+    /// `T::Data` is zero-sized with nothing to drop (both drivers here): it needs no devres node.
+    const NO_DATA: bool =
+        core::mem::size_of::<T::Data>() == 0 && !core::mem::needs_drop::<T::Data>();
+
     /// The `struct cxl_driver` of `T`, as C declares one statically.
     const DRIVER: c::cxl_driver = {
         // SAFETY: All zeros is a valid `struct cxl_driver` (integers, nullable pointers and
@@ -283,6 +287,12 @@ impl<T: Driver> Adapter<T> {
         from_result(|| {
             // SAFETY: The provider passes a valid notification, live for the call.
             let news = unsafe { Notify::from_raw(&*data) }?;
+            if Self::NO_DATA {
+                // SAFETY: A zero-sized `T::Data` needs no memory: an aligned, non-null pointer
+                // is a valid one, and pinning holds trivially.
+                let data = unsafe { Pin::new_unchecked(&*NonNull::<T::Data>::dangling().as_ptr()) };
+                return T::notify(typed, data, &news).map(|()| 0);
+            }
             // SAFETY: `dev` is live; `data_release::<T>` is this driver's (and only this
             // driver's) devres release function, so what is found is the data `probe_callback()`
             // added.
@@ -319,6 +329,15 @@ impl<T: Driver> Adapter<T> {
         const { assert!(core::mem::align_of::<T::Data>() <= core::mem::align_of::<u64>()) };
         from_result(|| {
             let init = T::probe(typed);
+            if Self::NO_DATA {
+                // No devres node to allocate (and free again when the probe fails, as a
+                // region's does until it is committed): the C drivers allocate nothing there.
+                //
+                // SAFETY: A zero-sized `T::Data` needs no memory: an aligned, non-null pointer
+                // is valid for its initialisation; there is nothing to drop (`NO_DATA`).
+                unsafe { pin_init::raw_try_init(NonNull::<T::Data>::dangling().as_ptr(), init) }?;
+                return Ok(0);
+            }
             // The data is a devres node of its own (`devres_alloc()`), so that `notify_callback`
             // can find it again (`devres_find()`) by its release function.
             //

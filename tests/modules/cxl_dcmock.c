@@ -14,6 +14,9 @@
  *                                 once through the core's event path (cxl_mem_get_event_records()
  *                                 of the DC log, as the event interrupt does): KIND add, release,
  *                                 forced or config; TAG a uuid or 0; MORE 0 or 1
+ *   echo "hold 1" > .../ctl       records are queued and not read until "hold 0", which reads
+ *                                 them all in one pass of the event path (as one interrupt for
+ *                                 a log the device filled at once; the benchmark's offers)
  *   echo unwrap > .../ctl         QEMU's mailbox again (also when the memdev goes, and at unload)
  *   cat /sys/kernel/debug/cxl_dcmock/state
  *
@@ -40,7 +43,7 @@
 #include <cxlmem.h>
 
 #define MOCK_MAX 512
-#define MOCK_RECS 64
+#define MOCK_RECS 128
 
 struct mock_extent {
 	u64 start, len;
@@ -55,6 +58,7 @@ static struct cxl_memdev_state *wrapped;
 static int (*orig_send)(struct cxl_mailbox *mbox, struct cxl_mbox_cmd *cmd);
 static unsigned int delay_ms;
 static bool mocking;
+static bool holding;
 static struct mock_extent offered[MOCK_MAX], held[MOCK_MAX];
 static int nr_offered, nr_held, offer_id, offer_open;
 static u32 generation;
@@ -298,6 +302,7 @@ static void forget(void)
 	nr_held = 0;
 	nr_recs = 0;
 	offer_open = 0;
+	holding = false;
 }
 
 /* Called with mock_lock held */
@@ -447,9 +452,18 @@ static ssize_t ctl_write(struct file *f, const char __user *ubuf, size_t len, lo
 			mocking = v;
 			forget();
 		}
+	} else if (sscanf(cmd, "hold %u", &v) == 1 && v <= 1) {
+		rc = wrapped && mocking ? 0 : -ENXIO;
+		if (!rc) {
+			holding = v;
+			if (!holding && nr_recs) {
+				mds = wrapped;
+				get_device(&wrapped_md->dev);
+			}
+		}
 	} else {
 		rc = queue_record(cmd);
-		if (!rc) {
+		if (!rc && !holding) {
 			mds = wrapped;
 			get_device(&wrapped_md->dev);
 		}
