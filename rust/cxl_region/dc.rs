@@ -830,8 +830,11 @@ fn take_listed(entry: &mut DcRegion, others: &[DcRegion], listed: &[Extent]) {
 }
 
 /// The decode of a region is reset: it takes no more extents. Those accepted stay the host's on
-/// the device.
+/// the device. Nothing to do (and no lock to take) for a region of another mode.
 pub(crate) fn region_reset(r: &Region, _: &RegionWrite) {
+    if r.mode() != Some(PartMode::DynamicRam1) {
+        return;
+    }
     let Some(dc) = dc_state::<RegionProvider>(r) else {
         return;
     };

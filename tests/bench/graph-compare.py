@@ -17,7 +17,7 @@ def load(p):
     return d
 r, p = load(sys.argv[1]), load(sys.argv[2])
 cycles = int(sys.argv[3]) if len(sys.argv) > 3 else 6
-for step in ('create', 'ways', 'granularity', 'attach', 'detach', 'delete'):
+for step in ('create', 'ways', 'granularity', 'attach', 'decommit', 'detach', 'delete'):
     keys = {f for (s, f) in set(r) | set(p) if s == step}
     tr = r.get((step, 'dev_attr_store'), [0, 0])[1] / cycles
     tp = p.get((step, 'dev_attr_store'), [0, 0])[1] / cycles

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of a function-graph look at region steps (issue 33), on the bench kernels
 # (kernel/bench.config): the graph of dev_attr_store for create_ram_region, interleave_ways,
-# interleave_granularity, target0 (attach, detach) and delete_region, N cycles after a warm-up;
+# interleave_granularity, target0 (attach, detach), commit (decommit) and delete_region, N cycles after a warm-up;
 # per step and traced function, "@@G STEP FUNCTION CALLS MICROSECONDS" (one line per cycle).
 # Rust code is not traced (no ftrace flags for rustc in 7.3); the C functions it calls are.
 # Tracing inflates every duration many times: compare call counts first. Run on both kernels, then compare:
@@ -52,6 +52,8 @@ for i in $(seq 0 $N); do
 	step granularity 256 $CXL/$name/interleave_granularity
 	echo ram > $CXL/$EPDEC/mode; echo $SIZE > $CXL/$EPDEC/dpa_size; echo $SIZE > $CXL/$name/size
 	step attach $EPDEC $CXL/$name/target0
+	echo 1 > $CXL/$name/commit
+	step decommit 0 $CXL/$name/commit
 	step detach "" $CXL/$name/target0
 	echo 0 > $CXL/$EPDEC/dpa_size
 	step delete $name $CXL/$RD/delete_region
