@@ -18,7 +18,10 @@
 #   RELEASE  the read of the release request begins (one record: the tag group goes whole) -> the
 #            last Release DC mailbox command of it is issued (cxl_dc_mbox_cmd())
 # The extents of an offer are 2 MiB each, one tag group (sequence 0: the partition is not
-# shareable). Prints "@@LAT KIND N MICROSECONDS" per round. Function tracer entries only: the
+# shareable). Then QEMU's own device, from its event interrupt (irq_handler_entry of the memdev's
+# PCI function): QDEVICE (-> the N-th extent device added) and QRELEASE (-> the last Release DC
+# command) for offers of 1 and 8 extents from its monitor. Prints "@@LAT KIND N MICROSECONDS" per
+# round. Function tracer entries only: the
 # trace marks each step's start and end.
 cd /guest || exit 1
 . ./lib.sh
@@ -124,3 +127,35 @@ for n in 1 10 100; do
 	done
 done
 [ "$(mock_get errors)" = 0 ] || fail "the device saw wrong answers: $(mock_get last_error)"
+
+# The device QEMU is, from its event interrupt: offers of 1 and 8 extents (its event log's most)
+# from the monitor, then their release; the trace starts before the QMP command, and each span
+# starts at the first interrupt of the memdev's PCI function (its event vector: the mailbox's
+# interrupts come after the host's first command).
+mock unwrap >/dev/null
+rmmod cxl_dcmock || fail "rmmod cxl_dcmock"
+DCD_QOM=$(qom_of "$M") || fail "no QEMU device for $M"
+PCI=$(basename "$(dirname "$(readlink -f $CXL/$M)")")
+echo 1 >$T/events/irq/irq_handler_entry/enable
+IRQ="irq_handler_entry: irq=[0-9]+ name=$PCI"
+for n in 1 8; do
+	ext= i=0
+	while [ $i -lt $n ]; do ext="$ext $((i * 2)):2"; i=$((i + 1)); done
+	r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		trace_on
+		dc_add "$ext" >/dev/null || fail "QMP add"
+		until_extents "$n"
+		trace_off
+		echo "@@LAT QDEVICE $n $(span "$IRQ" ': device_add' "$n")"
+		trace_on
+		dc_release "$ext" >/dev/null || fail "QMP release"
+		until_extents 0
+		trace_off
+		k=$(count ': cxl_dc_mbox_cmd')
+		[ "$k" -gt 0 ] || fail "QEMU release of $n: no Release DC"
+		echo "@@LAT QRELEASE $n $(span "$IRQ" ': cxl_dc_mbox_cmd' "$k")"
+		r=$((r + 1))
+	done
+done
+echo 0 >$T/events/irq/irq_handler_entry/enable
