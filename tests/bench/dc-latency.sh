@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of scripts/bench --latency (bench kernels: kernel/bench.config, for the function
 # tracer): how long Dynamic Capacity takes inside the guest, from trace timestamps (one buffer,
-# one clock), never from the QMP round trip (the host's relay). R rounds for each N of 1, 10 and
+# one clock), never from the QMP round trip (the host's relay). ROUNDS rounds (the argument,
+# default 10) for each N of 1, 10 and
 # 100 extents in one offer, on a DC region over the first DCD memdev, with the fixture cxl_dcmock
 # (tests/modules) as the device's Dynamic Capacity: QEMU's event log holds 8 records, so an offer
 # of 10 or 100 extents cannot come from QEMU's monitor. The fixture queues the offer's N records
@@ -21,8 +22,7 @@
 # shareable). Then QEMU's own device, from its event interrupt (irq_handler_entry of the memdev's
 # PCI function): QDEVICE (-> the N-th extent device added) and QRELEASE (-> the last Release DC
 # command) for offers of 1 and 8 extents from its monitor. Prints "@@LAT KIND N MICROSECONDS" per
-# round. Function tracer entries only: the
-# trace marks each step's start and end.
+# round. The function tracer records entries only: the claim's ends are marks in the trace.
 cd /guest || exit 1
 . ./lib.sh
 ROUNDS=${1:-10}

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 # Compares the "@@G" lines of tests/bench/graph-steps.sh on the reference and project bench
-# kernels: per step, the traced functions whose time differs most, with their calls per cycle
-# (COUNT: a different number of calls).  graph-compare.py REF.out PROJ.out CYCLES
+# kernels: per step, the traced functions called a different number of times first (COUNT), then
+# those whose time differs most, with their calls per cycle (time under the graph tracer is
+# inflated and noisy: the counts are the finding).  graph-compare.py REF.out PROJ.out CYCLES
 import sys, collections
 def load(p):
     d = collections.defaultdict(lambda: [0, 0.0])
@@ -26,7 +27,7 @@ for step in ('create', 'ways', 'granularity', 'attach', 'decommit', 'detach', 'd
     for f in keys:
         a = r.get((step, f), [0, 0]); b = p.get((step, f), [0, 0])
         rows.append((abs(b[1] - a[1]), f, a[0] / cycles, b[0] / cycles, a[1] / cycles, b[1] / cycles))
-    rows.sort(reverse=True)
+    rows.sort(key=lambda x: (x[2] != x[3], x[0]), reverse=True)
     for _, f, an, bn, at, bt in rows[:25]:
         mark = '  COUNT' if an != bn else ''
         print(f"  {f:45s} calls {an:6.1f} {bn:6.1f}  us {at:9.1f} {bt:9.1f}{mark}")

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of a function-graph look at region steps (issue 33), on the bench kernels
 # (kernel/bench.config): the graph of dev_attr_store for create_ram_region, interleave_ways,
-# interleave_granularity, target0 (attach, detach), commit (decommit) and delete_region, N cycles after a warm-up;
-# per step and traced function, "@@G STEP FUNCTION CALLS MICROSECONDS" (one line per cycle).
-# Rust code is not traced (no ftrace flags for rustc in 7.3); the C functions it calls are.
-# Tracing inflates every duration many times: compare call counts first. Run on both kernels, then compare:
+# interleave_granularity, target0 (attach, detach), commit (decommit) and delete_region, N cycles
+# after a warm-up; per step and traced function, "@@G STEP FUNCTION CALLS MICROSECONDS" (one line
+# per cycle). Rust code is not traced (no ftrace flags for rustc in 7.3); the C functions it calls
+# are. Tracing inflates every duration many times: compare call counts first. Run on both
+# kernels, then compare:
 #   scripts/cxl-vm --kernel reference-bench --topology small run tests/bench/graph-steps.sh 6 >ref.out
 #   scripts/cxl-vm --kernel project-bench --topology small run tests/bench/graph-steps.sh 6 >proj.out
 #   python3 tests/bench/graph-compare.py ref.out proj.out 6
