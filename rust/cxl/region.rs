@@ -724,6 +724,14 @@ impl Region {
         }
     }
 
+    /// Whether the memdev of the target at `pos` is a restricted CXL device (`cxlds->rcd`, as the
+    /// C reads it, without `cxl_memdev_rwsem`); `false` for no target.
+    pub(crate) fn target_is_rcd(&self, g: &impl RegionLocked, pos: usize) -> bool {
+        self.target(g, pos)
+            // SAFETY: A target of the region, read with `cxl_rwsem.region` held.
+            .is_some_and(|t| unsafe { t.memdev().is_rcd_attached() })
+    }
+
     /// The attached targets, `targets[0..nr_targets]` (the C loops `for (i = 0; i < p->nr_targets;
     /// i++)`).
     pub(crate) fn targets<'a>(

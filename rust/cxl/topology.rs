@@ -744,14 +744,24 @@ impl Memdev {
         })
     }
 
-    /// Whether the device is a restricted CXL device (RCH/RCD topology); `false` once the memdev
-    /// has lost its device state (shut down), when no decoder below it will be programmed again.
-    pub(crate) fn is_rcd(&self) -> bool {
-        self.with_state(|cxlds| {
-            // SAFETY: `with_state` passes the live device state.
-            Ok(unsafe { (*cxlds).rcd })
-        })
-        .unwrap_or(false)
+    /// Whether the device is a restricted CXL device (`cxlds->rcd`), read as the C region code
+    /// reads it: without `cxl_memdev_rwsem`. `false` once the memdev has lost its device state
+    /// (shut down), when no decoder below it will be programmed again.
+    ///
+    /// # Safety
+    ///
+    /// `self` is the memdev of an endpoint decoder attached to a region, and `cxl_rwsem.region`
+    /// is held (so the decoder stays attached).
+    pub(crate) unsafe fn is_rcd_attached(&self) -> bool {
+        // SAFETY: `self` is live (per the contract, its decoder is attached). `cxlds` is cleared
+        // by `cxl_memdev_shutdown()` under `cxl_memdev_rwsem`, so it is read once (READ_ONCE);
+        // a non-null state is still allocated: it is devres of the PCI device, made before the
+        // action that unregisters the memdev, so it is freed only after that action, whose
+        // teardown of the endpoint detaches this decoder under `cxl_rwsem.region`, held here.
+        unsafe {
+            let cxlds = ptr::read_volatile(&raw const (*self.raw()).cxlds);
+            !cxlds.is_null() && (*cxlds).rcd
+        }
     }
 
     /// Whether an accelerator driver attached to the memdev manages its regions (set when the

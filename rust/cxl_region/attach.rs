@@ -474,7 +474,7 @@ pub(crate) fn setup_targets(r: &Region, g: &RegionWrite) -> Result {
         let Some(cxled) = r.target(g, i) else {
             continue;
         };
-        if cxled.memdev().is_rcd() {
+        if r.target_is_rcd(g, i) {
             rch += 1;
             continue;
         }
@@ -502,7 +502,7 @@ fn teardown_targets(r: &Region, g: &RegionWrite) {
         let Some(cxled) = r.target(g, i) else {
             continue;
         };
-        if cxled.memdev().is_rcd() {
+        if r.target_is_rcd(g, i) {
             continue;
         }
         let _ = for_each_port_down(cxled, |port| {
@@ -731,7 +731,7 @@ pub(crate) fn decode_reset(r: &Region, g: &RegionWrite, count: i32) {
         let Some(cxled) = r.target(g, i) else {
             continue;
         };
-        if !cxled.memdev().is_rcd() {
+        if !r.target_is_rcd(g, i) {
             let _ = for_each_port_down(cxled, |port| {
                 if *port != *cxled.port() {
                     if let Some(d) = port.region_ref(r, g).and_then(RegionRef::decoder) {
