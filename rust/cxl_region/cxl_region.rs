@@ -10,7 +10,7 @@
 //!
 //! Dynamic Capacity (`dynamic_ram_1`) regions follow the upstream DC series: 1-way only, targets on
 //! a memdev that still has its state and supports DCD (checked under `cxl_memdev_rwsem`), and the
-//! same commit and dax region path as RAM (see `Documentation/dc-regions.md`).
+//! same commit and dax region path as RAM (see `Documentation/dc-regions.rst`).
 //!
 //! Unloading removes every region (as `delete_region` would) and the attributes, and waits until
 //! the last region device is released; the root decoders stay, and a reload offers region ids
