@@ -14,12 +14,15 @@
 #    seed takes the extent, uuid 0), unclaim (size 0) and extent_release (a QMP release until the
 #    extent device is gone). The two extent steps are timed by the shell (/proc/uptime, 10 ms) and
 #    include the guest's qmp command, about 0.7 s of serial relay under TCG.
-# Prints "@@STEP VARIANT:CYCLE STEP NANOSECONDS" lines.
+# Prints "@@STEP VARIANT:CYCLE STEP NANOSECONDS" lines. With "profile" after the cycle count
+# (scripts/bench --profile): the ram variant only, under tests/tools/ksample, whose samples taken
+# during each step's write follow as "@@FOLD" lines.
 cd /guest || exit 1
 . ./lib.sh
 # Our VM's DCD device (scripts/cxl-vm, default topology), for dc_add and dc_release.
 DCD_QOM=/machine/peripheral/cxl-dcd0
 n=${1:-10}
+profile=${2:-}
 fail() { echo "bench: $*"; exit 1; }
 snapshot
 
@@ -83,11 +86,28 @@ offline_lines() {
 
 c=1
 dax_autoprobe 0
+if [ "$profile" = profile ]; then
+	# A cycle unsampled first (the warm-up), then the sampler for the others.
+	cycle_up ram:$c ram 0x2
+	cycle_down ram:$c
+	c=$((c + 1))
+	export STEPW_WINDOWS=/tmp/stepw.windows
+	: >$STEPW_WINDOWS
+	ksample $STEPW_WINDOWS &
+	ks=$!
+fi
 while [ $c -le "$n" ]; do
 	cycle_up ram:$c ram 0x2
 	cycle_down ram:$c
 	c=$((c + 1))
 done
+if [ "$profile" = profile ]; then
+	kill -INT $ks
+	wait $ks || fail "ksample failed"
+	dax_autoprobe 1
+	echo "@@DONE"
+	exit 0
+fi
 dax_autoprobe 1
 c=1
 while [ $c -le "$n" ]; do

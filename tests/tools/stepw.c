@@ -10,11 +10,14 @@
  * FILE reads TEXT, and is timed from the end of the line before it: what the kernel finishes
  * after a write returns (kmem onlining memory after a bind). Prints "@@STEP TAG NAME NANOSECONDS"
  * per line, or "@@FAIL TAG NAME errno-text" and exits 1 at the first failing line. One process per cycle: the guest shell would need two
- * forks per step to read a clock finer than /proc/uptime. Built static by scripts/cxl-vm.
+ * forks per step to read a clock finer than /proc/uptime. With STEPW_WINDOWS set to a file, each
+ * write's "@@WIN NAME START END" (nanoseconds) is appended to it, for tests/tools/ksample.
+ * Built static by scripts/cxl-vm.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +58,8 @@ int main(int argc, char **argv)
 	char line[4096], name[256], file[2048], value[1024];
 	const char *tag = argc > 1 ? argv[1] : "-";
 	long long last = now_ns();
+	const char *wpath = getenv("STEPW_WINDOWS");
+	FILE *windows = wpath ? fopen(wpath, "a") : NULL;
 
 	while (fgets(line, sizeof(line), stdin)) {
 		long long t0, t1;
@@ -98,6 +103,8 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 		last = t1;
+		if (windows)
+			fprintf(windows, "@@WIN %s %lld %lld\n", name, t0, t1);
 		printf("@@STEP %s %s %lld\n", tag, name, t1 - t0);
 		fflush(stdout);
 	}
