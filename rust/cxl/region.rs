@@ -1273,6 +1273,7 @@ impl Region {
     }
 
     /// Sets the interleave ways; the files of `targets` follow. On failure nothing changes.
+    #[inline(always)]
     pub(crate) fn set_interleave_ways(
         &self,
         _: &RegionWrite,

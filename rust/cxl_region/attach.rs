@@ -49,7 +49,10 @@ pub(crate) fn attach_auto(r: &Region, cxled: &EndpointDecoder) {
 }
 
 /// `__attach_target()` and the warning of `attach_target()`, with `cxl_rwsem.region` held for
-/// writing in `g`.
+/// writing in `g`. Inlined, as `region_attach()`, `decoder_detach_pos()` and `decoder_detach()`,
+/// to keep our frames off the allocations' stack traces (see `crate::attrs`); the second callers
+/// (auto-assembly, decoder removal) get a copy each.
+#[inline(always)]
 fn attach_locked(
     r: &Region,
     mut g: RegionWrite,
@@ -118,6 +121,7 @@ fn release(held: Option<ARef<Region>>) {
 
 /// `__cxl_decoder_detach()` for the target at `pos`; returns the region, referenced, when a
 /// target was detached.
+#[inline(always)]
 pub(crate) fn decoder_detach_pos(
     r: &Region,
     g: &mut RegionWrite,
@@ -132,6 +136,7 @@ pub(crate) fn decoder_detach_pos(
 
 /// The common part of `__cxl_decoder_detach()`: reset a committed region, drop the endpoint's
 /// references at every port, and take it out of the target list. Returns whether it was there.
+#[inline(always)]
 fn decoder_detach(r: &Region, g: &mut RegionWrite, cxled: &EndpointDecoder) -> bool {
     let ways = r.interleave(g).ways;
     if r.state(g) > ConfigState::Active {
@@ -158,6 +163,7 @@ fn decoder_detach(r: &Region, g: &mut RegionWrite, cxled: &EndpointDecoder) -> b
 
 /// `cxl_region_attach()`: `pos` is the `targetN` written, `None` for a decoder that firmware
 /// committed (`-1` in C).
+#[inline(always)]
 fn region_attach(
     r: &Region,
     g: &mut RegionWrite,

@@ -2,6 +2,11 @@
 
 //! The sysfs attributes of `cxl_region`, each a small typed `show`/`store` pair in the order of
 //! `region.c`, and the groups they form: root decoders, switch and endpoint decoders, regions.
+//!
+//! The stores, and the functions with one caller on their paths to the core's allocating calls,
+//! are `#[inline(always)]`: with KASAN and kmemleak every allocation saves a stack trace, and the
+//! unwinder pays a module lookup for each of our frames in it, where a frame of C built into the
+//! kernel costs a table lookup (`Documentation/design.rst`, "What a step costs against the C").
 
 use crate::cxl::extent_dev::ExtentDev;
 use crate::cxl::flags::RootAttr;
@@ -58,6 +63,7 @@ impl<const DC: bool> Attribute<RootDecoder> for CreateRegion<DC> {
         create_region_show(rd, out)
     }
 
+    #[inline(always)]
     fn store(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
         crate::create_region(rd, input, Self::PART_MODE)
     }
@@ -78,6 +84,7 @@ impl Attribute<RootDecoder> for CreatePmemRegion {
         create_region_show(rd, out)
     }
 
+    #[inline(always)]
     fn store(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
         crate::create_region(rd, input, PartMode::Pmem)
     }
@@ -94,6 +101,7 @@ impl Attribute<RootDecoder> for DeleteRegion {
     const NAME: &'static CStr = c"delete_region";
     const MODE: u16 = 0o200;
 
+    #[inline(always)]
     fn store(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
         crate::delete_region(rd, input)
     }
@@ -161,6 +169,7 @@ impl Attribute<Region> for Uuid {
     }
 
     /// `uuid_store()`: a PMEM region's UUID, unique among regions, until it is active.
+    #[inline(always)]
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
         // UUID_STRING_LEN and the newline.
         if input.bytes().len() != 37 {
@@ -212,6 +221,7 @@ impl Attribute<Region> for Commit {
         out.emit(fmt!("{}\n", u8::from(committed)))
     }
 
+    #[inline(always)]
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
         attach::commit_store(r, kernel::str::kstrtobool_bytes(input.bytes())?)
     }
@@ -229,6 +239,7 @@ impl Attribute<Region> for InterleaveWays {
         out.emit(fmt!("{}\n", r.interleave(&g).ways))
     }
 
+    #[inline(always)]
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
         let val = input.to_int()?;
         let g = RegionWrite::lock_killable()?;
@@ -248,6 +259,7 @@ impl Attribute<Region> for InterleaveGranularity {
         out.emit(fmt!("{}\n", r.interleave(&g).granularity))
     }
 
+    #[inline(always)]
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
         let val = input.to_int()?;
         let g = RegionWrite::lock_killable()?;
@@ -282,6 +294,7 @@ impl Attribute<Region> for Size {
         out.emit(fmt!("{size:#x}\n"))
     }
 
+    #[inline(always)]
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
         let val = input.to_u64()?;
         let g = RegionWrite::lock_killable()?;
@@ -393,6 +406,7 @@ impl<const N: usize> Attribute<Region> for Target<N> {
         target_show(r, N, out)
     }
 
+    #[inline(always)]
     fn store(r: &Region, input: &StoreInput<'_>) -> Result {
         target_store(r, N, input)
     }

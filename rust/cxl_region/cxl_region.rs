@@ -93,12 +93,14 @@ impl cxl::driver::Driver for CxlRegionDriver {
     // Everything a bound region holds is device-managed.
     type Data = ();
 
+    #[inline(always)]
     fn probe<'bound>(dev: &'bound Self::Device<Core<'_>>) -> impl PinInit<(), Error> + 'bound {
         region_probe(dev)
     }
 }
 
 /// `cxl_region_probe()`.
+#[inline(always)]
 fn region_probe(dev: &cxl::driver::RegionDevice<Core<'_>>) -> Result {
     let r = Region::from_device(dev);
     // `cxl_region_can_probe()`.
@@ -280,6 +282,7 @@ impl Provider for RegionProvider {
 /// `create_region_store()` and `__create_region()`: the compare-and-exchange naming protocol.
 /// The writer names the id it read from `create_*_region`; only one writer of that id wins, the
 /// others get `-EBUSY`.
+#[inline(always)]
 fn create_region(rd: &RootDecoder, input: &StoreInput<'_>, mode: PartMode) -> Result {
     let id = sysfs_input::scan_region_id(input.bytes()).ok_or(EINVAL)?;
     let mut regions = rd.lock_regions()?;
@@ -317,6 +320,7 @@ fn detach_all(r: &Region) {
 }
 
 /// `delete_region_store()`: unregisters the region whatever its state, as C does.
+#[inline(always)]
 fn delete_region(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
     let mut regions = rd.lock_regions()?;
     let id = sysfs_input::scan_region_id(input.bytes()).ok_or(EINVAL)?;
@@ -329,6 +333,7 @@ fn delete_region(rd: &RootDecoder, input: &StoreInput<'_>) -> Result {
 }
 
 /// `set_interleave_ways()`: value checks first, then `-EBUSY` once the HPA is allocated.
+#[inline(always)]
 fn set_interleave_ways(r: &Region, g: &RegionWrite, val: i32) -> Result {
     // A Dynamic Capacity region maps one device: its extents are per device. Checked first, as
     // the upstream series does.
