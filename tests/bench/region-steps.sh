@@ -86,22 +86,20 @@ offline_lines() {
 
 c=1
 dax_autoprobe 0
-if [ "$profile" = profile ]; then
-	# A cycle unsampled first (the warm-up), then the sampler for the others.
-	cycle_up ram:$c ram 0x2
-	cycle_down ram:$c
-	c=$((c + 1))
-	export STEPW_WINDOWS=/tmp/stepw.windows
-	: >$STEPW_WINDOWS
-	ksample $STEPW_WINDOWS &
-	ks=$!
-fi
 while [ $c -le "$n" ]; do
+	# Profiled: the sampler from the second cycle on (the first is the warm-up).
+	if [ "$profile" = profile ] && [ $c -eq 2 ]; then
+		export STEPW_WINDOWS=/tmp/stepw.windows
+		: >$STEPW_WINDOWS
+		ksample $STEPW_WINDOWS &
+		ks=$!
+	fi
 	cycle_up ram:$c ram 0x2
 	cycle_down ram:$c
 	c=$((c + 1))
 done
 if [ "$profile" = profile ]; then
+	[ -n "${ks:-}" ] || fail "profile needs 2 cycles or more"
 	kill -INT $ks
 	wait $ks || fail "ksample failed"
 	dax_autoprobe 1
